@@ -1,0 +1,35 @@
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+with open(os.path.join(HERE, "telegrambot", "__init__.py"), encoding="utf-8") as f:
+    VERSION = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as f:
+    LONG_DESCRIPTION = f.read()
+
+setup(
+    name="telegrambot",
+    version=VERSION,
+    description="A blocking, thread-based Telegram Bot API library with per-chat delegation",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["telegrambot", "telegrambot.*"]),
+    package_data={"telegrambot": ["py.typed", "botapi.json"]},
+    python_requires=">=3.9",
+    install_requires=["urllib3>=1.26,<3"],
+    extras_require={
+        "socks": ["urllib3[socks]>=1.26,<3"],
+        "test": ["pytest>=7", "pytest-timeout>=2"],
+        "docs": ["sphinx>=7"],
+        "dev": ["ruff", "mypy"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Communications :: Chat",
+        "Intended Audience :: Developers",
+    ],
+)

@@ -1,0 +1,47 @@
+"""telegrambot: a blocking, thread-based library for the Telegram Bot API.
+
+Bot API objects are plain dicts. :class:`Bot` maps every Bot API method onto a method
+call, :meth:`Bot.message_loop` receives updates on a thread, and :class:`DelegatorBot`
+runs one handler thread per chat, user or callback origin.
+
+The public names are loaded on first use, so ``import telegrambot`` stays cheap.
+"""
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Bot": "telegrambot.bot",
+    "DelegatorBot": "telegrambot._delegator",
+    "flavor": "telegrambot._flavor",
+    "glance": "telegrambot._flavor",
+    "flance": "telegrambot._flavor",
+    "peel": "telegrambot._flavor",
+    "fleece": "telegrambot._flavor",
+    "is_event": "telegrambot._flavor",
+    "message_identifier": "telegrambot._flavor",
+    "origin_identifier": "telegrambot._flavor",
+    "all_content_types": "telegrambot._flavor",
+    "TelegramBotException": "telegrambot.exception",
+    "TelepotException": "telegrambot.exception",
+    "TelegramError": "telegrambot.exception",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'telegrambot' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_EXPORTS))
