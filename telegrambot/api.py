@@ -1,0 +1,602 @@
+"""Transport: how a Bot API call becomes an HTTP request and its answer a result.
+
+One :class:`Transport` per :class:`~telegrambot.Bot`: a urllib3 pool for ordinary calls
+(thread-safe, keep-alive) and a separate single connection for the long poll of
+``getUpdates``, so that a 20-second poll never holds up a send from another thread.
+
+Encoding: parameters whose value is None are left out; objects (dicts, lists, namedtuples)
+are sent as JSON with None fields dropped; ``datetime`` becomes a unix time and
+``timedelta`` a number of seconds. A request is a JSON body unless something is uploaded,
+then a streamed ``multipart/form-data`` body in which files inside objects are referred to
+as ``attach://<name>``.
+
+The bot token is part of every URL, so it is kept out of everything this module lets
+escape: exception messages (urllib3's included, which become ``__cause__``) and
+urllib3's own log records.
+"""
+
+import datetime as _dt
+import io
+import json
+import logging
+import mimetypes
+import os
+import pathlib
+import re
+import threading
+import socket
+import uuid
+import weakref
+from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import urllib3
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.exceptions import NewConnectionError as _NewConnectionError
+from urllib3.exceptions import TimeoutError as _Urllib3Timeout
+
+from .exception import BadHTTPResponse, NetworkError, RequestTimeout, error_class_for
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+# Type aliases used by the generated method signatures.
+JSONObject = Dict[str, Any]
+ObjectLike = Union[Dict[str, Any], Sequence[Any]]  # a dict or a telegrambot.namedtuple object
+InputFileLike = Union[str, bytes, IO[bytes], pathlib.PurePath, Tuple[str, Any]]
+MsgIdentifier = Union[Tuple[Union[int, str], int], Tuple[str], str]
+TimeLike = Union[int, _dt.datetime]
+PeriodLike = Union[int, _dt.timedelta]
+TimeoutLike = Union[None, float, urllib3.Timeout]
+
+#: Timeouts of an ordinary call unless the Bot or the call says otherwise.
+DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
+#: Extra seconds allowed on top of getUpdates' own long-poll ``timeout``.
+LONG_POLL_MARGIN = 10.0
+_CHUNK = 64 * 1024
+_NO_RETRIES = urllib3.Retry(total=False, redirect=False)
+
+
+# ---------------------------------------------------------------- token redaction
+
+_known_tokens: "set[str]" = set()
+_TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{10,}")
+
+
+def register_token(token: str) -> None:
+    """Remember ``token`` so :func:`redact` removes it wherever it appears."""
+    if token:
+        _known_tokens.add(token)
+
+
+def redact(text: str) -> str:
+    """``text`` with every bot token (known ones, and anything shaped like one) replaced."""
+    for token in _known_tokens:
+        if token in text:
+            text = text.replace(token, "<token>")
+    return _TOKEN_IN_TEXT.sub("<token>", text)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, BaseException):
+        _scrub_exception(value)
+    return value
+
+
+def _scrub_exception(exc: BaseException, _seen: Optional[set] = None) -> None:
+    """Remove tokens from an exception chain in place (args, urllib3's ``url``, causes)."""
+    seen = _seen if _seen is not None else set()
+    if id(exc) in seen:
+        return
+    seen.add(id(exc))
+    try:
+        exc.args = tuple(_scrub(a) for a in exc.args)
+    except Exception:  # some exception types refuse new args; leave them
+        pass
+    for attr in ("url", "reason", "message"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, str):
+            try:
+                setattr(exc, attr, redact(value))
+            except Exception:
+                pass
+        elif isinstance(value, BaseException):
+            _scrub_exception(value, seen)
+    for linked in (exc.__cause__, exc.__context__):
+        if linked is not None:
+            _scrub_exception(linked, seen)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites records of urllib3's loggers so no URL in them shows a token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_URLLIB3_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "urllib3.contrib.socks",
+)
+_filter = _RedactingFilter()
+for _name in _URLLIB3_LOGGERS:
+    logging.getLogger(_name).addFilter(_filter)
+
+
+# ---------------------------------------------------------------- proxies
+
+
+class _ProxySetting:
+    def __init__(self) -> None:
+        self.url: Optional[str] = None
+        self.basic_auth: Optional[Tuple[str, str]] = None
+        self.generation = 0
+
+
+_global_proxy = _ProxySetting()
+
+
+def set_proxy(url: Optional[str], basic_auth: Optional[Tuple[str, str]] = None) -> None:
+    """Send the requests of every Bot without a ``proxy`` of its own through ``url``.
+
+    ``url`` is ``http://host:port``, ``https://...`` or, with the ``socks`` extra,
+    ``socks5://host:port``; ``basic_auth`` a ``(user, password)`` pair. None turns it off.
+    """
+    _global_proxy.url = url
+    _global_proxy.basic_auth = basic_auth
+    _global_proxy.generation += 1
+
+
+def _pool_manager(proxy: Optional[str], basic_auth: Optional[Tuple[str, str]], **kw: Any) -> Any:
+    if not proxy:
+        return urllib3.PoolManager(**kw)
+    if proxy.startswith("socks"):
+        try:
+            from urllib3.contrib.socks import SOCKSProxyManager
+        except ImportError as e:  # pragma: no cover - depends on the extra
+            raise ImportError("a SOCKS proxy needs the 'socks' extra: pip install 'telegrambot[socks]'") from e
+        username, password = basic_auth if basic_auth else (None, None)
+        return SOCKSProxyManager(proxy, username=username, password=password, **kw)
+    headers = urllib3.make_headers(proxy_basic_auth=":".join(basic_auth)) if basic_auth else None
+    return urllib3.ProxyManager(proxy, proxy_headers=headers, **kw)
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(value, (bytes, bytearray, memoryview, pathlib.PurePath)) or hasattr(value, "read")
+
+
+def _is_named_file(value: Any) -> bool:
+    return (
+        type(value) is tuple
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and _is_file(value[1])
+    )
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return int(value.timestamp())
+    if isinstance(value, _dt.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+class _Upload:
+    """A file part of a multipart body."""
+
+    __slots__ = ("field", "filename", "source", "size")
+
+    def __init__(self, field: str, filename: str, source: Any, size: int) -> None:
+        self.field, self.filename, self.source, self.size = field, filename, source, size
+
+
+def _open_upload(field: str, value: Any) -> _Upload:
+    """Make an upload of ``value``; fails here, before any request, if it cannot be read."""
+    filename = None
+    if _is_named_file(value):
+        filename, value = value
+    if isinstance(value, pathlib.PurePath):
+        path = os.fspath(value)
+        size = os.path.getsize(path)  # FileNotFoundError here: nothing was sent
+        return _Upload(field, filename or os.path.basename(path), value, size)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        return _Upload(field, filename or field, data, len(data))
+    if not hasattr(value, "read"):
+        raise TypeError("%s: cannot upload a %s" % (field, type(value).__name__))
+    if filename is None:
+        name = getattr(value, "name", None)
+        filename = os.path.basename(name) if isinstance(name, str) else field
+    if isinstance(value, io.TextIOBase):
+        raise TypeError("%s: open the file in binary mode ('rb') to upload it" % field)
+    try:
+        start = value.tell()
+        size = os.fstat(value.fileno()).st_size - start if hasattr(value, "fileno") else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        size = None
+    if size is None:
+        try:
+            start = value.tell()
+            value.seek(0, io.SEEK_END)
+            size = value.tell() - start
+            value.seek(start)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            data = value.read()  # a stream that cannot seek: read it once
+            return _Upload(field, filename, bytes(data), len(data))
+    return _Upload(field, filename, value, size)
+
+
+class _Encoder:
+    """Turns a params dict into JSON-ready values, collecting files found on the way."""
+
+    def __init__(self, local_mode: bool) -> None:
+        self.local_mode = local_mode
+        self.uploads: List[_Upload] = []
+
+    def _attach(self, value: Any) -> str:
+        name = "file%d" % len(self.uploads)
+        self.uploads.append(_open_upload(name, value))
+        return "attach://" + name
+
+    def _local_path(self, value: Any) -> Optional[str]:
+        if self.local_mode and isinstance(value, pathlib.PurePath):
+            return pathlib.Path(value).resolve().as_uri()
+        return None
+
+    def nested(self, value: Any) -> Any:
+        """An object or array value, with files inside replaced by attach:// references."""
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        if isinstance(value, dict):
+            return {k: self.nested(v) for k, v in value.items() if v is not None}
+        fields = getattr(value, "_fields", None)
+        if fields is not None:  # a namedtuple object
+            return {
+                (k[:-1] if k.endswith("_") else k): self.nested(v)
+                for k, v in zip(fields, value)
+                if v is not None
+            }
+        if _is_file(value) or _is_named_file(value):
+            return self._local_path(value) or self._attach(value)
+        if isinstance(value, (list, tuple)):
+            return [self.nested(v) for v in value]
+        return _scalar(value)
+
+    def top(self, name: str, value: Any) -> Any:
+        """A top-level parameter: a file here is its own multipart field."""
+        if isinstance(value, (str, int, float, bool)):
+            return value
+        if _is_file(value) or _is_named_file(value):
+            local = self._local_path(value)
+            if local is not None:
+                return local
+            self.uploads.append(_open_upload(name, value))
+            return None
+        return self.nested(value)
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data, the way it would be sent (None fields dropped)."""
+    return _Encoder(False).nested(value)
+
+
+def encode(params: Dict[str, Any], local_mode: bool = False) -> Tuple[Any, Dict[str, str]]:
+    """Body and headers for a request carrying ``params``.
+
+    Raises (before anything is sent) when a file cannot be read.
+    """
+    encoder = _Encoder(local_mode)
+    fields = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        value = encoder.top(name, value)
+        if value is not None:
+            fields[name] = value
+    if not encoder.uploads:
+        body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return body, {"Content-Type": "application/json"}
+    return _multipart(fields, encoder.uploads)
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _multipart(fields: Dict[str, Any], uploads: List[_Upload]) -> Tuple[Any, Dict[str, str]]:
+    boundary = uuid.uuid4().hex
+    parts: List[Any] = []
+    for name, value in fields.items():
+        parts.append(
+            (
+                '--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                % (boundary, name, _form_value(value))
+            ).encode("utf-8")
+        )
+    for up in uploads:
+        content_type = mimetypes.guess_type(up.filename)[0] or "application/octet-stream"
+        filename = up.filename.replace('"', "%22").replace("\r", "").replace("\n", "")
+        parts.append(
+            (
+                '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                "Content-Type: %s\r\n\r\n" % (boundary, up.field, filename, content_type)
+            ).encode("utf-8")
+        )
+        parts.append(up)
+        parts.append(b"\r\n")
+    parts.append(("--%s--\r\n" % boundary).encode("ascii"))
+    length = sum(p.size if isinstance(p, _Upload) else len(p) for p in parts)
+    headers = {
+        "Content-Type": "multipart/form-data; boundary=%s" % boundary,
+        "Content-Length": str(length),
+    }
+    return _stream(parts), headers
+
+
+def _stream(parts: List[Any]) -> Iterator[bytes]:
+    """The body, a chunk at a time: files are read as they are sent, never held whole."""
+    for part in parts:
+        if not isinstance(part, _Upload):
+            yield part
+            continue
+        source = part.source
+        if isinstance(source, bytes):
+            yield source
+        elif isinstance(source, pathlib.PurePath):
+            with open(source, "rb") as f:
+                yield from _read_chunks(f, part.size)
+        else:
+            yield from _read_chunks(source, part.size)
+
+
+def _read_chunks(f: Any, size: int) -> Iterator[bytes]:
+    left = size
+    while left > 0:
+        chunk = f.read(min(_CHUNK, left))
+        if not chunk:
+            raise NetworkError("upload source ended %d bytes early" % left)
+        left -= len(chunk)
+        yield chunk
+
+
+def message_target(msg_identifier: Any, inline: bool) -> Dict[str, Any]:
+    """The chat_id/message_id or inline_message_id parameters named by ``msg_identifier``.
+
+    ``(chat_id, message_id)``, ``(inline_message_id,)`` or an inline_message_id string
+    (the last two only where the method takes inline messages). A message dict (as
+    received) is accepted too.
+    """
+    if isinstance(msg_identifier, dict):
+        try:
+            return {"chat_id": msg_identifier["chat"]["id"], "message_id": msg_identifier["message_id"]}
+        except (KeyError, TypeError):
+            raise ValueError("msg_identifier: a message dict needs 'chat' and 'message_id'") from None
+    if isinstance(msg_identifier, tuple) and len(msg_identifier) == 2:
+        return {"chat_id": msg_identifier[0], "message_id": msg_identifier[1]}
+    if inline:
+        if isinstance(msg_identifier, tuple) and len(msg_identifier) == 1:
+            msg_identifier = msg_identifier[0]
+        if isinstance(msg_identifier, str):
+            return {"inline_message_id": msg_identifier}
+        raise ValueError(
+            "msg_identifier must be (chat_id, message_id), (inline_message_id,) or an "
+            "inline_message_id string, not %r" % (msg_identifier,)
+        )
+    raise ValueError("msg_identifier must be (chat_id, message_id), not %r" % (msg_identifier,))
+
+
+# ---------------------------------------------------------------- answers
+
+
+def parse_answer(status: int, data: bytes, response: Any = None) -> Any:
+    """The ``result`` of a Bot API answer, or the exception it stands for."""
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or "ok" not in answer:
+        text = data.decode("utf-8", "replace")
+        raise BadHTTPResponse(status, redact(text), response)
+    if answer["ok"]:
+        return answer.get("result")
+    description = str(answer.get("description", ""))
+    error_code = answer.get("error_code", status)
+    raise error_class_for(description)(description, error_code, answer)
+
+
+def _as_timeout(value: TimeoutLike, default: urllib3.Timeout) -> urllib3.Timeout:
+    if value is None:
+        return default
+    if isinstance(value, urllib3.Timeout):
+        return value
+    return urllib3.Timeout(connect=min(float(value), default.connect_timeout or float(value)), read=float(value))
+
+
+# ---------------------------------------------------------------- transport
+
+
+def _tracking(connection_cls: Any, sockets: Any) -> Any:
+    """A connection class that records its sockets in ``sockets`` (to abort a long poll)."""
+
+    class TrackingConnection(connection_cls):  # type: ignore[misc, valid-type]
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    return TrackingConnection
+
+
+class Transport:
+    """The HTTP side of one Bot. Thread-safe."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        request_timeout: TimeoutLike = None,
+        proxy: Optional[str] = None,
+        proxy_basic_auth: Optional[Tuple[str, str]] = None,
+        local_mode: bool = False,
+        test_environment: bool = False,
+        pool_size: int = 16,
+        pool_options: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        register_token(token)
+        self.api_url = api_url.rstrip("/")
+        self.local_mode = local_mode
+        self._method_prefix = "/bot%s/%s" % (token, "test/" if test_environment else "")
+        self._file_prefix = "/file/bot%s/%s" % (token, "test/" if test_environment else "")
+        self.timeout = _as_timeout(request_timeout, DEFAULT_TIMEOUT)
+        self._proxy = proxy
+        self._proxy_basic_auth = proxy_basic_auth
+        self._pool_size = pool_size
+        self._pool_options = dict(pool_options or {})
+        self._lock = threading.Lock()
+        self._proxy_generation = -1
+        self._manager: Any = None
+        self._poll_manager: Any = None
+        self._pool: Any = None
+        self._poll_pool: Any = None
+        self._poll_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._build()
+
+    # -- pools
+
+    def _build(self) -> None:
+        with self._lock:
+            if self._proxy_generation == _global_proxy.generation and self._manager is not None:
+                return
+            old = (self._manager, self._poll_manager)
+            proxy, auth = self._proxy, self._proxy_basic_auth
+            if proxy is None:
+                proxy, auth = _global_proxy.url, _global_proxy.basic_auth
+            options = dict(self._pool_options)
+            self._manager = _pool_manager(proxy, auth, maxsize=self._pool_size, **options)
+            self._poll_manager = _pool_manager(proxy, auth, maxsize=1, **options)
+            # Without a proxy, talk to the host's pool directly: no URL parsing per call.
+            self._pool = None if proxy else self._manager.connection_from_url(self.api_url)
+            self._poll_pool = None if proxy else self._poll_manager.connection_from_url(self.api_url)
+            if self._poll_pool is not None:
+                self._poll_pool.ConnectionCls = _tracking(self._poll_pool.ConnectionCls, self._poll_sockets)
+            self._proxy_generation = _global_proxy.generation
+        for manager in old:
+            if manager is not None:
+                manager.clear()
+
+    def close(self) -> None:
+        """Close every pooled connection (the Transport stays usable)."""
+        for manager in (self._manager, self._poll_manager):
+            if manager is not None:
+                manager.clear()
+
+    def abort_long_poll(self) -> None:
+        """Make an in-flight long poll (``getUpdates``) fail at once with a NetworkError.
+
+        Works on direct connections; through a proxy the poll ends at its own timeout.
+        """
+        for sock in list(self._poll_sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # -- requests
+
+    def _send(self, long_poll: bool, method: str, url: str, **kw: Any) -> Any:
+        if self._proxy_generation != _global_proxy.generation and self._proxy is None:
+            self._build()
+        pool = self._poll_pool if long_poll else self._pool
+        try:
+            if pool is not None:
+                return pool.urlopen(method, url, **kw)
+            manager = self._poll_manager if long_poll else self._manager
+            return manager.urlopen(method, self.api_url + url, **kw)
+        except (_Urllib3Error, OSError) as e:
+            _scrub_exception(e)
+            timed_out = isinstance(e, _Urllib3Timeout) and not isinstance(e, _NewConnectionError)
+            cls = RequestTimeout if timed_out else NetworkError
+            raise cls("%s failed: %s" % (self._describe(url), redact(str(e)))) from e
+
+    @staticmethod
+    def _describe(url: str) -> str:
+        return redact(url.rsplit("/", 1)[-1] or url)
+
+    def call(
+        self,
+        method: str,
+        params: Dict[str, Any],
+        request_timeout: TimeoutLike = None,
+    ) -> Any:
+        """Call ``method`` with ``params`` and return its result (or raise)."""
+        body, headers = encode(params, self.local_mode)
+        long_poll = method == "getUpdates"
+        if long_poll and request_timeout is None:
+            poll = params.get("timeout") or 0
+            timeout = urllib3.Timeout(connect=self.timeout.connect_timeout, read=float(poll) + LONG_POLL_MARGIN)
+        else:
+            timeout = _as_timeout(request_timeout, self.timeout)
+        response = self._send(
+            long_poll,
+            "POST",
+            self._method_prefix + method,
+            body=body,
+            headers=headers,
+            timeout=timeout,
+            retries=_NO_RETRIES,
+            redirect=False,
+            preload_content=True,
+        )
+        return parse_answer(response.status, response.data, response)
+
+    def download(self, file_path: str, dest: Any, request_timeout: TimeoutLike = None) -> None:
+        """Stream ``{api_url}/file/bot<token>/<file_path>`` into ``dest`` (a path or binary file)."""
+        response = self._send(
+            False,
+            "GET",
+            self._file_prefix + file_path,
+            timeout=_as_timeout(request_timeout, self.timeout),
+            retries=_NO_RETRIES,
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            if response.status != 200:
+                data = response.read()
+                parse_answer(response.status, data, response)  # raises the answer's error
+                raise BadHTTPResponse(response.status, data.decode("utf-8", "replace"), response)
+            if hasattr(dest, "write"):
+                self._copy(response, dest)
+            else:
+                with open(dest, "wb") as f:
+                    self._copy(response, f)
+        finally:
+            response.release_conn()
+
+    def _copy(self, response: Any, f: Any) -> None:
+        try:
+            for chunk in response.stream(_CHUNK):
+                f.write(chunk)
+        except (_Urllib3Error, OSError) as e:
+            _scrub_exception(e)
+            raise NetworkError("download failed: %s" % redact(str(e))) from e

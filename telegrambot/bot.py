@@ -1,0 +1,213 @@
+"""The blocking Bot API client: :class:`Bot`."""
+
+import os
+import shutil
+import threading
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+from . import api
+from ._methods import METHODS, Methods
+
+_NOT_NONE_ERROR = "%s(): %r is required and cannot be None"
+
+
+class Bot(Methods):
+    """A Telegram bot: every Bot API method is a method of this class.
+
+    Methods are named as in the Bot API (``sendMessage``) and in snake_case
+    (``send_message``). Required parameters are positional, in API order, optional ones
+    keyword-only; each method also takes ``api_kwargs`` (extra parameters sent as they are,
+    for API features newer than this library) and ``request_timeout`` (seconds or a
+    ``urllib3.Timeout`` for this one call). Results are plain JSON data: Bot API objects
+    are dicts.
+
+    :param token: the token from @BotFather.
+    :param api_url: where the Bot API lives; a local Bot API server or the emulator
+        (:mod:`telegrambot.testing`) go here.
+    :param request_timeout: default timeout of a call (seconds or ``urllib3.Timeout``).
+    :param proxy: ``http://``, ``https://`` or ``socks5://`` proxy URL for this bot (else
+        the one set with :func:`telegrambot.api.set_proxy`, if any).
+    :param proxy_basic_auth: ``(user, password)`` for the proxy.
+    :param local_mode: the server is a local Bot API server: ``pathlib.Path`` uploads are
+        sent as ``file://`` URIs and downloads are copied from its disk.
+    :param test_environment: use Telegram's test environment.
+    :param pool_size: connections kept alive for concurrent calls.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = api.DEFAULT_API_URL,
+        *,
+        request_timeout: api.TimeoutLike = None,
+        proxy: Optional[str] = None,
+        proxy_basic_auth: Optional[Tuple[str, str]] = None,
+        local_mode: bool = False,
+        test_environment: bool = False,
+        pool_size: int = 16,
+    ) -> None:
+        if not isinstance(token, str) or not token.strip():
+            raise ValueError("token must be a non-empty string")
+        self._token = token
+        self._api = api.Transport(
+            token,
+            api_url,
+            request_timeout=request_timeout,
+            proxy=proxy,
+            proxy_basic_auth=proxy_basic_auth,
+            local_mode=local_mode,
+            test_environment=test_environment,
+            pool_size=pool_size,
+        )
+        self._scheduler: Any = None
+        self._scheduler_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "<%s id=%s api_url=%r>" % (type(self).__name__, self.id, self._api.api_url)
+
+    def __enter__(self) -> "Bot":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def id(self) -> Optional[int]:
+        """The bot's user id, read from the token (None if the token does not show it)."""
+        head = self._token.split(":", 1)[0]
+        return int(head) if head.isdigit() else None
+
+    @property
+    def api_url(self) -> str:
+        return self._api.api_url
+
+    def close(self) -> None:
+        """Close pooled connections (the bot stays usable; new ones open as needed)."""
+        self._api.close()
+
+    # ------------------------------------------------------------ calling
+
+    def _call(
+        self,
+        method: str,
+        params: Dict[str, Any],
+        api_kwargs: Optional[Dict[str, Any]],
+        request_timeout: api.TimeoutLike,
+    ) -> Any:
+        for name in METHODS[method].required:
+            if params.get(name) is None:
+                raise TypeError(_NOT_NONE_ERROR % (method, name))
+        if api_kwargs:
+            params.update(api_kwargs)
+        return self._api.call(method, params, request_timeout)
+
+    def request(
+        self,
+        method: str,
+        params: Optional[Dict[str, Any]] = None,
+        *,
+        request_timeout: api.TimeoutLike = None,
+    ) -> Any:
+        """Call any Bot API method by name, with its parameters as a dict.
+
+        Useful for methods newer than this library. The encoding rules are those of the
+        named methods (files, objects, ``datetime``).
+        """
+        return self._api.call(method, dict(params or {}), request_timeout)
+
+    def download_file(
+        self,
+        file_id: str,
+        dest: Union[str, os.PathLike, Any],
+        *,
+        request_timeout: api.TimeoutLike = None,
+    ) -> None:
+        """Download a file by its ``file_id`` into ``dest``: a path or a binary file object.
+
+        https://core.telegram.org/bots/api#getfile
+        """
+        info = self.getFile(file_id, request_timeout=request_timeout)
+        file_path = info.get("file_path")
+        if not file_path:
+            raise ValueError("getFile gave no file_path for this file_id; it cannot be downloaded")
+        if self._api.local_mode and os.path.isabs(file_path) and os.path.exists(file_path):
+            if hasattr(dest, "write"):
+                with open(file_path, "rb") as src:
+                    shutil.copyfileobj(src, dest)
+            else:
+                shutil.copyfile(file_path, os.fspath(dest))
+            return
+        self._api.download(file_path, dest, request_timeout)
+
+    # ------------------------------------------------------------ receiving
+
+    def handle(self, msg: Dict[str, Any]) -> None:
+        """Called by :meth:`message_loop` when no callback is given: override it."""
+        raise NotImplementedError(
+            "%s.handle() is not defined: pass a callback to message_loop() or override handle()"
+            % type(self).__name__
+        )
+
+    @property
+    def scheduler(self) -> Any:
+        """The bot's event scheduler (:class:`telegrambot.scheduler.Scheduler`)."""
+        if self._scheduler is None:
+            with self._scheduler_lock:
+                if self._scheduler is None:
+                    from .scheduler import Scheduler
+
+                    self._scheduler = Scheduler()
+        return self._scheduler
+
+    def message_loop(
+        self,
+        callback: Union[None, Callable[[Dict[str, Any]], Any], Dict[str, Callable[..., Any]]] = None,
+        relax: float = 0.1,
+        timeout: int = 20,
+        source: Any = None,
+        ordered: bool = True,
+        maxhold: float = 3,
+        run_forever: Union[bool, str] = False,
+        allowed_updates: Optional[Any] = None,
+    ) -> Any:
+        """Receive updates on a thread and hand each to ``callback`` (see :mod:`telegrambot.loop`).
+
+        ``callback`` is a function, a routing table ``{flavor: function}``, or None for
+        :meth:`handle`. Without ``source``, updates are polled with getUpdates; with a
+        ``queue.Queue`` as ``source``, they are read from it (webhook payloads).
+        Returns a handle whose ``stop()`` ends the loop.
+        """
+        from .loop import bot_message_loop
+
+        return bot_message_loop(
+            self,
+            callback,
+            relax=relax,
+            timeout=timeout,
+            source=source,
+            ordered=ordered,
+            maxhold=maxhold,
+            run_forever=run_forever,
+            allowed_updates=allowed_updates,
+        )
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """End every loop started by :meth:`message_loop`, and the scheduler."""
+        from .loop import bot_stop
+
+        bot_stop(self, timeout)
+
+    # ------------------------------------------------------------ telepot-era names
+
+    kickChatMember = Methods.banChatMember
+    kick_chat_member = Methods.banChatMember
+    getChatMembersCount = Methods.getChatMemberCount
+    get_chat_members_count = Methods.getChatMemberCount
+
+
+#: Telepot-era method names that the Bot API renamed, and the current name they call.
+RENAMED_METHODS = {
+    "kickChatMember": "banChatMember",
+    "getChatMembersCount": "getChatMemberCount",
+}
+
