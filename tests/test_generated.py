@@ -1,0 +1,153 @@
+"""The generated code matches the facts file, and every method sends every parameter."""
+
+import datetime
+import importlib.util
+import inspect
+import json
+import os
+
+import pytest
+
+import telegrambot
+from telegrambot._methods import METHODS
+from telegrambot.bot import Bot
+from telegrambot.exception import TelegramError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FACTS_PATH = os.path.join(ROOT, "..", "shared", "botapi", "botapi.json")
+PACKAGED_FACTS = os.path.join(ROOT, "telegrambot", "botapi.json")
+
+
+def _facts():
+    path = FACTS_PATH if os.path.exists(FACTS_PATH) else PACKAGED_FACTS
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+FACTS = _facts()
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("generate", os.path.join(ROOT, "tools", "generate.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not os.path.exists(FACTS_PATH), reason="../shared/botapi is not beside the repo")
+def test_generated_code_is_up_to_date_with_the_facts_file():
+    generate = _load_generator()
+    with open(FACTS_PATH, encoding="utf-8") as f:
+        raw = f.read()
+    facts = json.loads(raw)
+    expected = {
+        "_methods.py": generate.methods_module(facts),
+        "namedtuple.py": generate.namedtuple_module(facts),
+        "botapi.json": raw,
+    }
+    for name, text in expected.items():
+        with open(os.path.join(ROOT, "telegrambot", name), encoding="utf-8") as f:
+            assert f.read() == text, "telegrambot/%s is stale: run python tools/generate.py" % name
+
+
+def test_every_method_and_parameter_exists_with_its_alias():
+    assert len(FACTS["methods"]) == len(METHODS) == 185
+    for name, spec in FACTS["methods"].items():
+        method = getattr(Bot, name)
+        assert getattr(Bot, METHODS[name].alias) is method
+        signature = inspect.signature(method)
+        names = set(signature.parameters)
+        for p in spec["params"]:
+            if METHODS[name].msg_identifier and p["name"] in ("chat_id", "message_id", "inline_message_id"):
+                assert "msg_identifier" in names
+                continue
+            assert p["name"] in names, "%s lacks %s" % (name, p["name"])
+            kind = signature.parameters[p["name"]].kind
+            if p["required"]:
+                assert kind is inspect.Parameter.POSITIONAL_OR_KEYWORD, (name, p["name"])
+        assert "api_kwargs" in names and "request_timeout" in names
+        assert name.lower() in (method.__doc__ or "")
+
+
+def test_required_parameters_are_positional_in_api_order():
+    sig = inspect.signature(Bot.sendMessage)
+    positional = [p for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert [p.name for p in positional] == ["self", "chat_id", "text"]
+    sig = inspect.signature(Bot.setGameScore)
+    positional = [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    assert positional == ["self", "user_id", "score", "msg_identifier"]
+
+
+def _sample(name, types, uploads):
+    """A value for a parameter, and what the server should decode it to."""
+    t = types[0]
+    if "InputFile" in types:
+        data = ("data of %s" % name).encode()
+        return data, ("file", data)
+    if t == "Integer":
+        if name.endswith("_date"):
+            when = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+            return when, int(when.timestamp())
+        return 7, 7
+    if t == "Float":
+        return 1.5, 1.5
+    if t == "Boolean":
+        return True, True
+    if t == "String":
+        return "v-" + name, "v-" + name
+    if t.startswith("Array of "):
+        inner = t[len("Array of "):]
+        if inner in ("Integer",):
+            return [1, 2], [1, 2]
+        if inner == "String":
+            return ["a", "b"], ["a", "b"]
+        return [{"k": name, "skip": None}], [{"k": name}]
+    return {"k": name, "n": 1, "skip": None}, {"k": name, "n": 1}
+
+
+def _check_sent(record, name, expected):
+    if isinstance(expected, tuple) and expected[0] == "file":
+        files = record.files
+        data = [v[1] if isinstance(v, tuple) else v for v in files.values()]
+        assert expected[1] in data, "%s: upload missing" % name
+        return
+    got = record.params.get(name)
+    if isinstance(got, str) and not isinstance(expected, str):
+        got = json.loads(got)
+    assert got == expected, "%s: sent %r, expected %r" % (name, got, expected)
+
+
+@pytest.mark.parametrize("method", sorted(FACTS["methods"]))
+def test_calling_with_every_parameter_sends_every_parameter(emulator, bot, method):
+    info = METHODS[method]
+    spec = FACTS["methods"][method]
+    args, kwargs, expected = [], {}, {}
+    signature = inspect.signature(getattr(Bot, method))
+    for p in spec["params"]:
+        if info.msg_identifier and p["name"] in ("chat_id", "message_id", "inline_message_id"):
+            continue
+        value, decoded = _sample(p["name"], p["types"], info.uploads)
+        expected[p["name"]] = decoded
+        kind = signature.parameters[p["name"]].kind
+        if kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            args.append((p["name"], value))
+        else:
+            kwargs[p["name"]] = value
+    if info.msg_identifier:
+        args.append(("msg_identifier", (7, 8)))
+        expected["chat_id"], expected["message_id"] = 7, 8
+    ordered = [v for n, v in sorted(args, key=lambda a: list(signature.parameters).index(a[0]))]
+    try:
+        getattr(bot, method)(*ordered, **kwargs)
+    except TelegramError:
+        pass  # the emulator may refuse the made-up values; what was sent is what counts
+    record = emulator.requests[-1]
+    assert record.method == method
+    for name, decoded in expected.items():
+        _check_sent(record, name, decoded)
+
+
+def test_public_surface_is_lazy_and_complete():
+    for name in telegrambot.__all__:
+        if name != "__version__":
+            assert getattr(telegrambot, name) is not None
