@@ -69,7 +69,7 @@ class Bot(Methods):
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.close()
+        self.close_connections()
 
     @property
     def id(self) -> Optional[int]:
@@ -81,8 +81,11 @@ class Bot(Methods):
     def api_url(self) -> str:
         return self._api.api_url
 
-    def close(self) -> None:
-        """Close pooled connections (the bot stays usable; new ones open as needed)."""
+    def close_connections(self) -> None:
+        """Close pooled connections (the bot stays usable; new ones open as needed).
+
+        Not to be confused with :meth:`close`, the Bot API method.
+        """
         self._api.close()
 
     # ------------------------------------------------------------ calling
