@@ -307,7 +307,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """getWebhookInfo: https://core.telegram.org/bots/api#getwebhookinfo"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("getWebhookInfo", params, api_kwargs, request_timeout)
 
     get_webhook_info = getWebhookInfo
@@ -319,7 +319,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """getMe: https://core.telegram.org/bots/api#getme"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("getMe", params, api_kwargs, request_timeout)
 
     get_me = getMe
@@ -331,7 +331,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> bool:
         """logOut: https://core.telegram.org/bots/api#logout"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("logOut", params, api_kwargs, request_timeout)
 
     log_out = logOut
@@ -343,7 +343,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> bool:
         """close: https://core.telegram.org/bots/api#close"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("close", params, api_kwargs, request_timeout)
 
     close = close
@@ -2223,7 +2223,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> List[JSONObject]:
         """getForumTopicIconStickers: https://core.telegram.org/bots/api#getforumtopiciconstickers"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("getForumTopicIconStickers", params, api_kwargs, request_timeout)
 
     get_forum_topic_icon_stickers = getForumTopicIconStickers
@@ -2737,7 +2737,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> bool:
         """removeMyProfilePhoto: https://core.telegram.org/bots/api#removemyprofilephoto"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("removeMyProfilePhoto", params, api_kwargs, request_timeout)
 
     remove_my_profile_photo = removeMyProfilePhoto
@@ -2813,7 +2813,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """getAvailableGifts: https://core.telegram.org/bots/api#getavailablegifts"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("getAvailableGifts", params, api_kwargs, request_timeout)
 
     get_available_gifts = getAvailableGifts
@@ -3665,7 +3665,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> bool:
         """deleteMessage: https://core.telegram.org/bots/api#deletemessage"""
-        params = {}
+        params: Dict[str, Any] = {}
         params.update(message_target(msg_identifier, inline=False))
         return self._call("deleteMessage", params, api_kwargs, request_timeout)
 
@@ -4322,7 +4322,7 @@ class Methods:
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """getMyStarBalance: https://core.telegram.org/bots/api#getmystarbalance"""
-        params = {}
+        params: Dict[str, Any] = {}
         return self._call("getMyStarBalance", params, api_kwargs, request_timeout)
 
     get_my_star_balance = getMyStarBalance

@@ -8,7 +8,7 @@ makes a callable that picks the right subtype for a dict.
 
 import collections
 import sys
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional
 
 _registry: Dict[str, Any] = {}
 

@@ -23,8 +23,8 @@ import mimetypes
 import os
 import pathlib
 import re
-import threading
 import socket
+import threading
 import uuid
 import weakref
 from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -208,6 +208,23 @@ class _Upload:
         self.field, self.filename, self.source, self.size = field, filename, source, size
 
 
+def _remaining_size(f: Any) -> Optional[int]:
+    """Bytes left to read in the open file ``f``, or None if it cannot tell."""
+    try:
+        if hasattr(f, "fileno"):
+            return int(os.fstat(f.fileno()).st_size - f.tell())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    try:
+        start = f.tell()
+        f.seek(0, io.SEEK_END)
+        size = int(f.tell() - start)
+        f.seek(start)
+        return size
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
 def _open_upload(field: str, value: Any) -> _Upload:
     """Make an upload of ``value``; fails here, before any request, if it cannot be read."""
     filename = None
@@ -215,8 +232,8 @@ def _open_upload(field: str, value: Any) -> _Upload:
         filename, value = value
     if isinstance(value, pathlib.PurePath):
         path = os.fspath(value)
-        size = os.path.getsize(path)  # FileNotFoundError here: nothing was sent
-        return _Upload(field, filename or os.path.basename(path), value, size)
+        # FileNotFoundError here, before anything is sent
+        return _Upload(field, filename or os.path.basename(path), value, os.path.getsize(path))
     if isinstance(value, (bytes, bytearray, memoryview)):
         data = bytes(value)
         return _Upload(field, filename or field, data, len(data))
@@ -227,21 +244,11 @@ def _open_upload(field: str, value: Any) -> _Upload:
         filename = os.path.basename(name) if isinstance(name, str) else field
     if isinstance(value, io.TextIOBase):
         raise TypeError("%s: open the file in binary mode ('rb') to upload it" % field)
-    try:
-        start = value.tell()
-        size = os.fstat(value.fileno()).st_size - start if hasattr(value, "fileno") else None
-    except (OSError, ValueError, io.UnsupportedOperation):
-        size = None
-    if size is None:
-        try:
-            start = value.tell()
-            value.seek(0, io.SEEK_END)
-            size = value.tell() - start
-            value.seek(start)
-        except (OSError, ValueError, io.UnsupportedOperation):
-            data = value.read()  # a stream that cannot seek: read it once
-            return _Upload(field, filename, bytes(data), len(data))
-    return _Upload(field, filename, value, size)
+    remaining = _remaining_size(value)
+    if remaining is None:  # a stream that cannot seek: read it once
+        data = value.read()
+        return _Upload(field, filename, bytes(data), len(data))
+    return _Upload(field, filename, value, remaining)
 
 
 class _Encoder:
@@ -429,7 +436,7 @@ def _as_timeout(value: TimeoutLike, default: urllib3.Timeout) -> urllib3.Timeout
         return default
     if isinstance(value, urllib3.Timeout):
         return value
-    return urllib3.Timeout(connect=min(float(value), default.connect_timeout or float(value)), read=float(value))
+    return urllib3.Timeout(connect=float(value), read=float(value))
 
 
 # ---------------------------------------------------------------- transport
@@ -478,7 +485,7 @@ class Transport:
         self._poll_manager: Any = None
         self._pool: Any = None
         self._poll_pool: Any = None
-        self._poll_sockets: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._poll_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
         self._build()
 
     # -- pools

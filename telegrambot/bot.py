@@ -121,7 +121,7 @@ class Bot(Methods):
     def download_file(
         self,
         file_id: str,
-        dest: Union[str, os.PathLike, Any],
+        dest: Any,
         *,
         request_timeout: api.TimeoutLike = None,
     ) -> None:
@@ -164,7 +164,7 @@ class Bot(Methods):
 
     def message_loop(
         self,
-        callback: Union[None, Callable[[Dict[str, Any]], Any], Dict[str, Callable[..., Any]]] = None,
+        callback: Union[None, Callable[..., Any], Dict[Any, Callable[..., Any]]] = None,
         relax: float = 0.1,
         timeout: int = 20,
         source: Any = None,

@@ -108,7 +108,7 @@ def method_source(name: str, spec: dict) -> List[str]:
         lines += ['            "%s": %s,' % (n, n) for n in sent]
         lines.append("        }")
     else:
-        lines.append("        params = {}")
+        lines.append("        params: Dict[str, Any] = {}")
     if targeted:
         lines.append(
             "        params.update(message_target(msg_identifier, inline=%s))"
