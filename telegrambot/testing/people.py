@@ -1,0 +1,581 @@
+"""Simulated people and chats of the emulator.
+
+A :class:`SimUser` acts: each action pushes the update Telegram would send the bot and
+returns the object inside it (the Message, CallbackQuery, ...). A :class:`SimChat` is a
+private chat, group, supergroup or channel with its messages and members. Between them,
+every one of the Bot API's update types can be produced:
+
+====================================  =====================================================
+update type                           produced by
+====================================  =====================================================
+message                               ``user.send()``, ``send_photo()``, ``send_file()``,
+                                      ``reply()``, ``join()``/``leave()`` in groups
+edited_message                        ``user.edit(message, text)``
+channel_post / edited_channel_post    ``channel.post(text)`` / ``channel.edit(message, text)``
+business_connection                   ``user.connect_business()``
+business_message / edited_...         ``user.send_business(text)`` / ``user.edit(it, text)``
+deleted_business_messages             ``user.delete_business(messages)``
+guest_message                         ``user.send_guest(text)``
+message_reaction                      ``user.react(message, emoji)``
+message_reaction_count                ``chat.reaction_count(message, {emoji: n})``
+inline_query / chosen_inline_result   ``user.inline_query(q)`` / ``user.choose_inline_result()``
+callback_query                        ``user.press(message, data_or_button_text)``
+shipping_query / pre_checkout_query   ``user.shipping_query()`` / ``user.pre_checkout_query()``
+purchased_paid_media                  ``user.purchase_paid_media(payload)``
+poll / poll_answer                    ``user.answer_poll(poll, [0])`` (anonymous polls give
+                                      ``poll``, others ``poll_answer``)
+my_chat_member                        ``user.add_bot(group)``, ``remove_bot()``,
+                                      ``block_bot()``, ``unblock_bot()``
+chat_member                           ``user.join(group)``, ``user.leave(group)``
+chat_join_request                     ``user.request_join(chat)``
+chat_boost / removed_chat_boost       ``user.boost(chat)`` / ``user.remove_boost(chat)``
+managed_bot                           ``user.create_managed_bot(name)``
+subscription                          ``user.update_subscription(payload, state)``
+stopped_message_generation            ``user.stop_generation(draft_id)``
+====================================  =====================================================
+
+Anything else: ``emu.push_update(update_type, obj)``.
+"""
+
+import itertools
+import re
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Union
+
+from ._api import _MEMBER_TYPES, MEDIA_KINDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import Emulator
+
+Message = Dict[str, Any]
+_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
+_MIME = {"photo": "image/jpeg", "audio": "audio/mpeg", "voice": "audio/ogg",
+         "video": "video/mp4", "animation": "video/mp4", "video_note": "video/mp4",
+         "sticker": "image/webp", "document": None}
+
+
+def utf16_len(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units, the unit of MessageEntity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def command_entities(text: str) -> List[Dict[str, Any]]:
+    """``bot_command`` entities for every /command in ``text``, as Telegram marks them."""
+    return [{"type": "bot_command", "offset": utf16_len(text[:m.start()]),
+             "length": utf16_len(m.group())} for m in _COMMAND.finditer(text)]
+
+
+class SimChat:
+    """A chat in the emulator: ``.id``, ``.chat`` (the Chat dict), ``.messages``, ``.members``.
+
+    ``members`` maps user id -> status ('creator', 'administrator', 'member', 'restricted',
+    'left', 'kicked'); ``bot_status`` is the bot's own status.
+    """
+
+    def __init__(self, emulator: "Emulator", chat: Dict[str, Any]) -> None:
+        self.emulator = emulator
+        self.chat = chat
+        self.id: int = chat["id"]
+        self.type: str = chat["type"]
+        self.members: Dict[int, str] = {}
+        self.bot_status = "member"
+        self.messages: OrderedDict[int, Message] = OrderedDict()
+        self.bot_message_ids: set = set()
+        self.migrated_to: Optional[int] = None
+        self.blocked = False
+        self.pinned: Optional[Message] = None
+        self.join_requests: set = set()
+        self._message_ids = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return "<SimChat %s>" % self.describe()
+
+    def describe(self) -> str:
+        if self.type == "private":
+            return "private chat with %s" % self.chat.get("first_name")
+        return '%s "%s" (%d)' % (self.type, self.chat.get("title"), self.id)
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    def add(self, message: Message, from_bot: bool) -> None:
+        self.messages[message["message_id"]] = message
+        if from_bot:
+            self.bot_message_ids.add(message["message_id"])
+
+    def is_from_bot(self, message: Message) -> bool:
+        return message.get("message_id") in self.bot_message_ids
+
+    def status_of(self, user_id: int) -> str:
+        if user_id == self.emulator.bot_user["id"]:
+            return self.bot_status
+        return self.members.get(user_id, "left")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def received(self) -> List[Message]:
+        """The messages the bot sent into this chat, as they are now."""
+        with self.emulator._lock:
+            return [m for m in self.messages.values() if self.is_from_bot(m)]
+
+    def transcript(self) -> List[Message]:
+        return self.emulator.transcript(self)
+
+    def wait_for_message(self, timeout: float = 5.0,
+                         predicate: Optional[Callable[[Message], bool]] = None) -> Message:
+        """The next message the bot sends here (see :meth:`Emulator.wait_for_message`)."""
+        return self.emulator.wait_for_message(self, timeout, predicate)
+
+    # -- things happening in the chat ------------------------------------------------------
+
+    def message(self, sender: Optional["SimUser"], fields: Dict[str, Any],
+                update_type: Optional[str] = None) -> Message:
+        """Store a message from ``sender`` (None: the chat itself) and push its update."""
+        emu = self.emulator
+        with emu._lock:
+            message: Message = {"message_id": self.next_message_id()}
+            if sender is not None and self.type != "channel":
+                message["from"] = sender.user
+            else:
+                message["sender_chat"] = self.chat
+            message.update(date=int(time.time()), chat=self.chat)
+            message.update(fields)
+            self.add(message, from_bot=False)
+            kind = update_type or ("channel_post" if self.type == "channel" else "message")
+            emu.push_update(kind, message)
+            return message
+
+    def post(self, text: str, **fields: Any) -> Message:
+        """A channel post (``channel_post`` update)."""
+        return self.message(None, dict(_text(text), **fields))
+
+    def edit(self, message: Message, text: Optional[str] = None, **fields: Any) -> Message:
+        """Edit a message of this chat; pushes the matching ``edited_*`` update."""
+        emu = self.emulator
+        with emu._lock:
+            current = self.messages.get(message["message_id"], message)
+            edited = dict(current, edit_date=int(time.time()), **fields)
+            if text is not None:
+                edited.pop("entities", None)
+                edited.update(_text(text) if "caption" not in current else {"caption": text})
+            self.messages[edited["message_id"]] = edited
+            if edited.get("business_connection_id"):
+                kind = "edited_business_message"
+            else:
+                kind = "edited_channel_post" if self.type == "channel" else "edited_message"
+            emu.push_update(kind, edited)
+            return edited
+
+    def reaction_count(self, message: Message, counts: Dict[str, int]) -> Dict[str, Any]:
+        """Anonymous reaction totals of a message (``message_reaction_count`` update)."""
+        update = {"chat": self.chat, "message_id": message["message_id"],
+                  "date": int(time.time()),
+                  "reactions": [{"type": _reaction(emoji), "total_count": n}
+                                for emoji, n in counts.items()]}
+        self.emulator.push_update("message_reaction_count", update)
+        return update
+
+    def create_topic(self, name: str, creator: Optional["SimUser"] = None) -> int:
+        """A forum topic created by ``creator`` (a service message); returns its thread id."""
+        if not self.chat.get("is_forum"):
+            raise ValueError("%s is not a forum" % self.describe())
+        service = self.message(creator, {"forum_topic_created": {"name": name,
+                                                                 "icon_color": 7322096}})
+        return service["message_id"]
+
+    def migrate(self) -> "SimChat":
+        """Upgrade a group to a supergroup; the old id then answers 'migrated'."""
+        emu = self.emulator
+        with emu._lock:
+            new = emu.supergroup(self.chat["title"])
+            new.members.update(self.members)
+            self.message(None, {"migrate_to_chat_id": new.id})
+            new.message(None, {"migrate_from_chat_id": self.id})
+            self.migrated_to = new.id
+            return new
+
+
+def _text(text: str) -> Dict[str, Any]:
+    fields: Dict[str, Any] = {"text": text}
+    entities = command_entities(text)
+    if entities:
+        fields["entities"] = entities
+    return fields
+
+
+def _reaction(emoji: Union[str, Dict[str, Any]]) -> Dict[str, Any]:
+    return emoji if isinstance(emoji, dict) else {"type": "emoji", "emoji": emoji}
+
+
+ChatLike = Union[SimChat, "SimUser", int, str, Dict[str, Any], None]
+
+
+class SimUser:
+    """A simulated Telegram user: ``.id``, ``.user`` (User dict), ``.chat`` (private Chat dict)."""
+
+    def __init__(self, emulator: "Emulator", user: Dict[str, Any], private: SimChat) -> None:
+        self.emulator = emulator
+        self.user = user
+        self.id: int = user["id"]
+        self.private = private
+        self.chat = private.chat
+        self._business: Optional[Dict[str, Any]] = None
+        self._reactions: Dict[Any, List[Dict[str, Any]]] = {}
+
+    def __repr__(self) -> str:
+        return "<SimUser %s (%d)>" % (self.user["first_name"], self.id)
+
+    def _chat(self, chat: ChatLike) -> SimChat:
+        return self.private if chat is None else self.emulator.chat(chat)
+
+    def _query_id(self, kind: str) -> str:
+        query_id = self.emulator.new_id(str(self.id) + "-")
+        self.emulator._queries[query_id] = kind
+        return query_id
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def received(self) -> List[Message]:
+        """The messages the bot sent into her private chat."""
+        return self.private.received()
+
+    def transcript(self) -> List[Message]:
+        return self.emulator.transcript(self.private)
+
+    def wait_for_message(self, timeout: float = 5.0,
+                         predicate: Optional[Callable[[Message], bool]] = None) -> Message:
+        """The next message the bot sends her privately; EmulatorTimeout if none comes."""
+        return self.emulator.wait_for_message(self.private, timeout, predicate)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def send(self, text: Optional[str] = None, chat: ChatLike = None, **fields: Any) -> Message:
+        """A message from her (``message`` update; ``channel_post`` in a channel).
+
+        ``fields`` are extra Message fields (``location=...``, ``message_thread_id=...``).
+        """
+        content = _text(text) if text is not None else {}
+        content.update(fields)
+        return self._chat(chat).message(self, content)
+
+    def reply(self, message: Message, text: str, **fields: Any) -> Message:
+        """A reply to ``message`` in its chat."""
+        reply = {k: v for k, v in message.items() if k != "reply_to_message"}
+        return self.send(text, chat=message["chat"]["id"], reply_to_message=reply, **fields)
+
+    def send_file(self, kind: str, data: bytes, filename: Optional[str] = None,
+                  caption: Optional[str] = None, chat: ChatLike = None, **fields: Any) -> Message:
+        """A media message: ``kind`` is 'photo', 'document', 'audio', 'video', 'voice',
+        'animation', 'video_note' or 'sticker'. The bytes can be fetched with getFile."""
+        emu = self.emulator
+        stored = emu.store_file(data, MEDIA_KINDS.get(kind, "documents"), filename, _MIME.get(kind))
+        facts = emu.facts
+        media_type = facts.field_types["Message"][kind][0].replace("Array of ", "")
+        own = [k for k in fields if k in facts.field_types[media_type]
+               and k not in facts.field_types["Message"]]
+        media = emu.media_object(kind, stored, {k: fields.pop(k) for k in own})
+        content: Dict[str, Any] = {kind: media}
+        if kind == "animation":
+            content["document"] = emu.facts.build("Document", media)
+        if caption is not None:
+            content["caption"] = caption
+        content.update(fields)
+        return self._chat(chat).message(self, content)
+
+    def send_photo(self, data: bytes = b"\xff\xd8\xff\xe0 emulated jpeg",
+                   caption: Optional[str] = None, chat: ChatLike = None, **fields: Any) -> Message:
+        return self.send_file("photo", data, "photo.jpg", caption, chat, **fields)
+
+    def send_document(self, data: bytes, filename: str = "file.txt",
+                      caption: Optional[str] = None, chat: ChatLike = None,
+                      **fields: Any) -> Message:
+        return self.send_file("document", data, filename, caption, chat, **fields)
+
+    def edit(self, message: Message, text: Optional[str] = None, **fields: Any) -> Message:
+        """Edit one of her messages (``edited_message`` or ``edited_business_message``)."""
+        return self.emulator.chat(message["chat"]["id"]).edit(message, text, **fields)
+
+    # -- buttons, inline mode, polls, reactions -------------------------------------------
+
+    def press(self, message: Union[Message, str], data: str) -> Dict[str, Any]:
+        """Press an inline button (``callback_query`` update).
+
+        ``message`` is a message of the bot (or an inline_message_id); ``data`` is the
+        button's callback_data or its text. A message with an inline keyboard must have
+        such a button.
+        """
+        emu = self.emulator
+        with emu._lock:
+            query: Dict[str, Any] = {"id": self._query_id("callback_query"), "from": self.user}
+            if isinstance(message, str):
+                query.update(inline_message_id=message, chat_instance="inline")
+            else:
+                chat = emu.chat(message["chat"]["id"])
+                current = chat.messages.get(message["message_id"], message)
+                rows = (current.get("reply_markup") or {}).get("inline_keyboard") or []
+                buttons = [b for row in rows for b in row]
+                if buttons:
+                    found = [b for b in buttons if data in (b.get("callback_data"), b.get("text"))]
+                    if not found or "callback_data" not in found[0]:
+                        raise AssertionError("no callback button %r on the message; buttons: %s"
+                                             % (data, [b.get("text") for b in buttons]))
+                    data = found[0]["callback_data"]
+                query.update(message=current, chat_instance=str(abs(chat.id) * 7 + 1))
+            query["data"] = data
+            emu.push_update("callback_query", query)
+            return query
+
+    def inline_query(self, query: str, offset: str = "", **fields: Any) -> Dict[str, Any]:
+        """She types ``@bot query`` (``inline_query`` update)."""
+        with self.emulator._lock:
+            obj = {"id": self._query_id("inline_query"), "from": self.user, "query": query,
+                   "offset": offset, "chat_type": "sender"}
+            obj.update(fields)
+            self.emulator.push_update("inline_query", obj)
+            return obj
+
+    def choose_inline_result(self, result_id: str, query: str = "",
+                             inline_message_id: Optional[str] = None) -> Dict[str, Any]:
+        """She picks an inline result (``chosen_inline_result`` update)."""
+        obj = {"result_id": result_id, "from": self.user, "query": query}
+        if inline_message_id:
+            obj["inline_message_id"] = inline_message_id
+        self.emulator.push_update("chosen_inline_result", obj)
+        return obj
+
+    def answer_poll(self, poll: Dict[str, Any], option_ids: Iterable[int]) -> Dict[str, Any]:
+        """She votes in a poll (a Poll or the Message carrying it).
+
+        Non-anonymous polls push ``poll_answer``; anonymous ones push ``poll`` with the new
+        counts. The stored message is updated either way.
+        """
+        emu = self.emulator
+        option_ids = list(option_ids)
+        with emu._lock:
+            message = poll if "poll" in poll else self._poll_message(poll["id"])
+            current = dict(message["poll"]) if message else dict(poll)
+            options = [dict(o) for o in current["options"]]
+            for index in option_ids:
+                options[index]["voter_count"] += 1
+            current.update(options=options, total_voter_count=current["total_voter_count"] + 1)
+            if message:
+                emu.chat(message["chat"]["id"]).messages[message["message_id"]] = dict(
+                    message, poll=current)
+            if current.get("is_anonymous", True):
+                emu.push_update("poll", current)
+                return current
+            answer = {"poll_id": current["id"], "user": self.user, "option_ids": option_ids,
+                      "option_persistent_ids": [options[i]["persistent_id"] for i in option_ids]}
+            emu.push_update("poll_answer", answer)
+            return answer
+
+    def _poll_message(self, poll_id: str) -> Optional[Message]:
+        for chat in self.emulator._chats.values():
+            for message in chat.messages.values():
+                if message.get("poll", {}).get("id") == poll_id:
+                    return message
+        return None
+
+    def react(self, message: Message, *emoji: str) -> Dict[str, Any]:
+        """She sets her reactions on a message (``message_reaction`` update).
+
+        No emoji removes her reaction. Telegram delivers this update only when
+        ``allowed_updates`` names it.
+        """
+        key = (message["chat"]["id"], message["message_id"])
+        new = [_reaction(e) for e in emoji]
+        obj = {"chat": message["chat"], "message_id": message["message_id"], "user": self.user,
+               "date": int(time.time()), "old_reaction": self._reactions.get(key, []),
+               "new_reaction": new}
+        self._reactions[key] = new
+        self.emulator.push_update("message_reaction", obj)
+        return obj
+
+    # -- membership ----------------------------------------------------------------------------
+
+    def _member_update(self, chat: SimChat, user: Dict[str, Any], old: str, new: str,
+                       update_type: str, **extra: Any) -> Dict[str, Any]:
+        facts = self.emulator.facts
+        obj = {"chat": chat.chat, "from": self.user, "date": int(time.time()),
+               "old_chat_member": facts.build(_MEMBER_TYPES[old], {"user": user}),
+               "new_chat_member": facts.build(_MEMBER_TYPES[new], {"user": user})}
+        obj.update(extra)
+        self.emulator.push_update(update_type, obj)
+        return obj
+
+    def join(self, group: SimChat) -> Dict[str, Any]:
+        """She joins a group: a ``chat_member`` update, and in groups the service message
+        with ``new_chat_members`` (a ``message`` update). Returns the ChatMemberUpdated."""
+        with self.emulator._lock:
+            old = group.status_of(self.id)
+            group.members[self.id] = "member"
+            obj = self._member_update(group, self.user, old, "member", "chat_member")
+            if group.type != "channel":
+                group.message(self, {"new_chat_members": [self.user]})
+            return obj
+
+    def leave(self, group: SimChat) -> Dict[str, Any]:
+        """She leaves a group (``chat_member`` update, plus ``left_chat_member`` message)."""
+        with self.emulator._lock:
+            old = group.status_of(self.id)
+            group.members[self.id] = "left"
+            obj = self._member_update(group, self.user, old, "left", "chat_member")
+            if group.type != "channel":
+                group.message(self, {"left_chat_member": self.user})
+            return obj
+
+    def _bot_membership(self, chat: SimChat, status: str) -> Dict[str, Any]:
+        with self.emulator._lock:
+            old, chat.bot_status = chat.bot_status, status
+            return self._member_update(chat, self.emulator.bot_from, old, status,
+                                       "my_chat_member")
+
+    def add_bot(self, group: SimChat, as_admin: bool = False) -> Dict[str, Any]:
+        """She adds the bot to a group (``my_chat_member`` update)."""
+        return self._bot_membership(group, "administrator" if as_admin else "member")
+
+    def remove_bot(self, group: SimChat) -> Dict[str, Any]:
+        """She removes the bot from a group (``my_chat_member``, status 'kicked')."""
+        return self._bot_membership(group, "kicked")
+
+    def block_bot(self) -> Dict[str, Any]:
+        """She blocks the bot: ``my_chat_member`` with status 'kicked'; sends then get 403."""
+        self.private.blocked = True
+        return self._bot_membership(self.private, "kicked")
+
+    def unblock_bot(self) -> Dict[str, Any]:
+        self.private.blocked = False
+        return self._bot_membership(self.private, "member")
+
+    def request_join(self, chat: SimChat, bio: Optional[str] = None,
+                     query: bool = False) -> Dict[str, Any]:
+        """She asks to join (``chat_join_request``); approve/decline with the API.
+
+        ``query=True`` adds a ``query_id`` for answerChatJoinRequestQuery (answered once).
+        """
+        with self.emulator._lock:
+            chat.join_requests.add(self.id)
+            obj = {"chat": chat.chat, "from": self.user, "user_chat_id": self.id,
+                   "date": int(time.time())}
+            if bio is not None:
+                obj["bio"] = bio
+            if query:
+                obj["query_id"] = self._query_id("chat_join_request_query")
+            self.emulator.push_update("chat_join_request", obj)
+            return obj
+
+    def boost(self, chat: SimChat) -> Dict[str, Any]:
+        """She boosts a chat (``chat_boost`` update); the ChatBoostUpdated is returned."""
+        moment = int(time.time())
+        obj = {"chat": chat.chat, "boost": {
+            "boost_id": self.emulator.new_id("boost"), "add_date": moment,
+            "expiration_date": moment + 30 * 86400,
+            "source": {"source": "premium", "user": self.user}}}
+        self.emulator.push_update("chat_boost", obj)
+        return obj
+
+    def remove_boost(self, chat: SimChat, boost_id: Optional[str] = None) -> Dict[str, Any]:
+        """Her boost ends (``removed_chat_boost`` update)."""
+        obj = {"chat": chat.chat, "boost_id": boost_id or self.emulator.new_id("boost"),
+               "remove_date": int(time.time()),
+               "source": {"source": "premium", "user": self.user}}
+        self.emulator.push_update("removed_chat_boost", obj)
+        return obj
+
+    # -- payments ----------------------------------------------------------------------------
+
+    def shipping_query(self, invoice_payload: str,
+                       shipping_address: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+        """She enters a shipping address (``shipping_query``; answer it once)."""
+        address = shipping_address or {"country_code": "GB", "state": "", "city": "London",
+                                       "street_line1": "1 Test Street", "street_line2": "",
+                                       "post_code": "N1 1AA"}
+        with self.emulator._lock:
+            obj = {"id": self._query_id("shipping_query"), "from": self.user,
+                   "invoice_payload": invoice_payload, "shipping_address": address}
+            self.emulator.push_update("shipping_query", obj)
+            return obj
+
+    def pre_checkout_query(self, invoice_payload: str, currency: str = "XTR",
+                           total_amount: int = 1, **fields: Any) -> Dict[str, Any]:
+        """She confirms a payment (``pre_checkout_query``; answer it once)."""
+        with self.emulator._lock:
+            obj = {"id": self._query_id("pre_checkout_query"), "from": self.user,
+                   "currency": currency, "total_amount": total_amount,
+                   "invoice_payload": invoice_payload}
+            obj.update(fields)
+            self.emulator.push_update("pre_checkout_query", obj)
+            return obj
+
+    def purchase_paid_media(self, payload: str) -> Dict[str, Any]:
+        """She buys paid media (``purchased_paid_media`` update)."""
+        obj = {"from": self.user, "paid_media_payload": payload}
+        self.emulator.push_update("purchased_paid_media", obj)
+        return obj
+
+    def update_subscription(self, invoice_payload: str, state: str = "active") -> Dict[str, Any]:
+        """Her subscription to the bot changes (``subscription`` update)."""
+        obj = {"user": self.user, "invoice_payload": invoice_payload, "state": state}
+        self.emulator.push_update("subscription", obj)
+        return obj
+
+    # -- business, guest, managed bots, drafts ---------------------------------------------
+
+    def connect_business(self, is_enabled: bool = True, can_reply: bool = True
+                         ) -> Dict[str, Any]:
+        """She connects the bot to her business account (``business_connection`` update)."""
+        obj = self._connection(is_enabled, can_reply)
+        self.emulator.push_update("business_connection", obj)
+        return obj
+
+    def _connection(self, is_enabled: bool = True, can_reply: bool = True) -> Dict[str, Any]:
+        if self._business is None or self._business["is_enabled"] != is_enabled:
+            self._business = {"id": self.emulator.new_id("biz"), "user": self.user,
+                              "user_chat_id": self.id, "date": int(time.time()),
+                              "is_enabled": is_enabled, "can_reply": can_reply}
+            self.emulator.business_connections[self._business["id"]] = self._business
+        return self._business
+
+    def send_business(self, text: str, chat: ChatLike = None, **fields: Any) -> Message:
+        """A message in her business account (``business_message`` update); the connection
+        is created on first use without an update of its own."""
+        fields["business_connection_id"] = self._connection()["id"]
+        return self._chat(chat).message(self, dict(_text(text), **fields), "business_message")
+
+    def delete_business(self, messages: Iterable[Message]) -> Dict[str, Any]:
+        """Messages deleted from her business account (``deleted_business_messages``)."""
+        messages = list(messages)
+        chat = self.emulator.chat(messages[0]["chat"]["id"]) if messages else self.private
+        with self.emulator._lock:
+            for message in messages:
+                chat.messages.pop(message["message_id"], None)
+            obj = {"business_connection_id": self._connection()["id"], "chat": chat.chat,
+                   "message_ids": [m["message_id"] for m in messages]}
+            self.emulator.push_update("deleted_business_messages", obj)
+            return obj
+
+    def send_guest(self, text: str, chat: ChatLike = None) -> Message:
+        """She calls the bot as a guest in a chat (``guest_message``; answerGuestQuery once)."""
+        with self.emulator._lock:
+            fields = dict(_text(text), guest_query_id=self._query_id("guest_query"),
+                          guest_bot_caller_user=self.user)
+            return self._chat(chat).message(self, fields, "guest_message")
+
+    def create_managed_bot(self, first_name: str, username: Optional[str] = None
+                           ) -> Dict[str, Any]:
+        """She creates a bot managed by this one (``managed_bot`` update)."""
+        bot = {"id": next(self.emulator._user_ids), "is_bot": True, "first_name": first_name,
+               "username": username or re.sub(r"\W", "", first_name.lower()) + "_bot"}
+        obj = {"user": self.user, "bot": bot}
+        self.emulator.push_update("managed_bot", obj)
+        return obj
+
+    def stop_generation(self, draft_id: int, chat: ChatLike = None,
+                        message_thread_id: Optional[int] = None) -> Dict[str, Any]:
+        """She stops a streamed draft (``stopped_message_generation`` update)."""
+        obj: Dict[str, Any] = {"chat": self._chat(chat).chat, "draft_id": draft_id}
+        if message_thread_id is not None:
+            obj["message_thread_id"] = message_thread_id
+        self.emulator.push_update("stopped_message_generation", obj)
+        return obj
