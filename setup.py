@@ -23,7 +23,7 @@ setup(
     install_requires=["urllib3>=1.26,<3"],
     extras_require={
         "socks": ["urllib3[socks]>=1.26,<3"],
-        "test": ["pytest>=7", "pytest-timeout>=2"],
+        "test": ["pytest>=7", "pytest-timeout>=2", "cryptography"],
         "docs": ["sphinx>=7"],
         "dev": ["ruff", "mypy"],
     },

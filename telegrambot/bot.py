@@ -32,6 +32,8 @@ class Bot(Methods):
         sent as ``file://`` URIs and downloads are copied from its disk.
     :param test_environment: use Telegram's test environment.
     :param pool_size: connections kept alive for concurrent calls.
+    :param pool_options: more keyword arguments for urllib3's ``PoolManager``, such as
+        ``ca_certs`` to trust a local server's own certificate authority.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class Bot(Methods):
         local_mode: bool = False,
         test_environment: bool = False,
         pool_size: int = 16,
+        pool_options: Optional[Dict[str, Any]] = None,
     ) -> None:
         if not isinstance(token, str) or not token.strip():
             raise ValueError("token must be a non-empty string")
@@ -58,6 +61,7 @@ class Bot(Methods):
             local_mode=local_mode,
             test_environment=test_environment,
             pool_size=pool_size,
+            pool_options=pool_options,
         )
         self._scheduler: Any = None
         self._scheduler_lock = threading.Lock()

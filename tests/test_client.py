@@ -1,9 +1,11 @@
 """The client over real loopback HTTP against the emulator."""
 
 import datetime
+import http.server
 import io
 import logging
 import pathlib
+import ssl
 import threading
 import traceback
 
@@ -441,10 +443,41 @@ def test_redact_removes_known_and_token_shaped_strings():
     assert api.redact("/bot123456:AAbbCCddEEffGGhh/sendMessage") == "/bot<token>/sendMessage"
 
 
-def test_tls_is_verified_by_default():
-    bot = Bot("1:abcdefghijklmnop")
-    pool = bot._api._pool
-    assert pool.cert_reqs in ("CERT_REQUIRED", 2) or getattr(pool, "cert_reqs", None) is None
+def test_tls_certificates_are_verified_by_default(self_signed_cert):
+    """A server whose certificate is not trusted is refused; trusting it explicitly works."""
+    certfile, keyfile = self_signed_cert
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"tls"}}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-tls-server", daemon=True)
+    thread.start()
+    url = "https://127.0.0.1:%d" % server.server_address[1]
+    try:
+        with pytest.raises(NetworkError):
+            Bot("1:abcdefghijklmnop", api_url=url).getMe()
+        trusting = Bot("1:abcdefghijklmnop", api_url=url, pool_options={"ca_certs": certfile})
+        assert trusting.getMe()["first_name"] == "tls"
+        trusting.close_connections()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 def test_global_proxy_routes_requests(emulator):
