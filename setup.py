@@ -24,7 +24,7 @@ setup(
     extras_require={
         "socks": ["urllib3[socks]>=1.26,<3"],
         "test": ["pytest>=7", "pytest-timeout>=2", "cryptography"],
-        "docs": ["sphinx>=7"],
+        "docs": ["sphinx>=7", "myst-parser>=2"],
         "dev": ["ruff", "mypy"],
     },
     classifiers=[

@@ -13,7 +13,7 @@ message                               ``user.send()``, ``send_photo()``, ``send_
 edited_message                        ``user.edit(message, text)``
 channel_post / edited_channel_post    ``channel.post(text)`` / ``channel.edit(message, text)``
 business_connection                   ``user.connect_business()``
-business_message / edited_...         ``user.send_business(text)`` / ``user.edit(it, text)``
+business_message (and its edit)       ``user.send_business(text)`` / ``user.edit(it, text)``
 deleted_business_messages             ``user.delete_business(messages)``
 guest_message                         ``user.send_guest(text)``
 message_reaction                      ``user.react(message, emoji)``

@@ -1,0 +1,114 @@
+"""Sphinx configuration: ``sphinx-build -W -b html docs docs/_build/html``."""
+
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)  # document the working tree, installed or not
+
+with open(os.path.join(ROOT, "telegrambot", "__init__.py"), encoding="utf-8") as f:
+    release = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
+project = "telegrambot"
+author = "the telegrambot authors"
+copyright = "the telegrambot authors"
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.viewcode",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+exclude_patterns = ["_build"]
+
+myst_enable_extensions = ["colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+
+html_theme = "alabaster"
+html_title = "telegrambot %s" % release
+
+
+# -- generated tables ------------------------------------------------------------------------
+
+from docutils import nodes  # noqa: E402
+from docutils.statemachine import StringList  # noqa: E402
+from sphinx.util.docutils import SphinxDirective  # noqa: E402
+
+API_DOCS = "https://core.telegram.org/bots/api#"
+
+
+class _Table(SphinxDirective):
+    """A list-table built from the library's own data, so the docs cannot drift from it."""
+
+    header: tuple = ()
+    widths = ""
+
+    def rows(self):
+        raise NotImplementedError
+
+    def run(self):
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: " + self.widths, ""]
+        for row in [self.header] + list(self.rows()):
+            lines.append("   * - " + row[0])
+            lines.extend("     - " + cell for cell in row[1:])
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source="generated"), self.content_offset, container)
+        return container.children
+
+
+class MethodsTable(_Table):
+    """``.. telegrambot-methods::``: every Bot API method with its Python signature."""
+
+    header = ("method", "snake_case alias", "positional parameters", "returns")
+    widths = "25 25 30 20"
+
+    def rows(self):
+        import inspect
+
+        from telegrambot._methods import METHODS, Methods
+
+        for name in sorted(METHODS, key=str.lower):
+            info = METHODS[name]
+            params = inspect.signature(getattr(Methods, name)).parameters.values()
+            positional = [p.name for p in params
+                          if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"]
+            alias = "``%s``" % info.alias if info.alias != name else ""
+            yield (
+                "`%s <%s%s>`__" % (name, API_DOCS, name.lower()),
+                alias or "(same)",
+                ", ".join("``%s``" % p for p in positional) or "(none)",
+                " or ".join(info.returns),
+            )
+
+
+class TypesTable(_Table):
+    """``.. telegrambot-types::``: every Bot API type defined in telegrambot.namedtuple."""
+
+    header = ("type", "fields")
+    widths = "25 75"
+
+    def rows(self):
+        import telegrambot.namedtuple as nt
+
+        for name in sorted(n for n in dir(nt) if n[:1].isupper()):
+            cls = getattr(nt, name)
+            if hasattr(cls, "subtypes"):
+                described = "one of: " + ", ".join(cls.subtypes)
+            else:
+                # a trailing underscore (``from_``) would make a reference in reST
+                described = ", ".join(f.replace("_", r"\_") for f in cls._fields) or "(no fields)"
+            yield ("`%s <%s%s>`__" % (name, API_DOCS, name.lower()), described)
+
+
+def setup(app):
+    app.add_directive("telegrambot-methods", MethodsTable)
+    app.add_directive("telegrambot-types", TypesTable)

@@ -1,0 +1,58 @@
+"""What every example shares: its command line, and running it for real or emulated.
+
+An example defines ``start(token, api_url)``, which builds its bot, starts it receiving
+and returns it, and ``scenario(talk)``, which plays a user against it on the emulator
+(``talk`` is a :class:`telegrambot.demo.Conversation`). Its last line is
+``sys.exit(main(start, scenario, __doc__))``, which gives it this command line::
+
+    python examples/echo.py TOKEN              # run against Telegram (or TELEGRAM_BOT_TOKEN)
+    python examples/echo.py --api-url URL ...  # against a local Bot API server or
+                                               # `python -m telegrambot emulator`
+    python examples/echo.py --emulate          # scripted user on the embedded emulator:
+                                               # prints the transcript, exit 0 if all went well
+"""
+
+import argparse
+import logging
+import os
+import time
+from typing import Any, Callable, Optional, Sequence
+
+from telegrambot.api import DEFAULT_API_URL
+from telegrambot.demo import Conversation, run_scripted
+
+__all__ = ["main", "Conversation"]
+
+
+def main(
+    start: Callable[..., Any],
+    scenario: Callable[[Conversation], Any],
+    description: Optional[str] = None,
+    argv: Optional[Sequence[str]] = None,
+) -> int:
+    """Parse the command line, then run the bot until Ctrl-C, or emulated with ``--emulate``."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("token", nargs="?", default=os.environ.get("TELEGRAM_BOT_TOKEN"),
+                        help="the bot token (default: $TELEGRAM_BOT_TOKEN)")
+    parser.add_argument("--api-url", default=DEFAULT_API_URL,
+                        help="Bot API server (default: %(default)s)")
+    parser.add_argument("--emulate", action="store_true",
+                        help="run against the embedded emulator with a scripted user, "
+                             "print the conversation and exit (0: the bot behaved)")
+    args = parser.parse_args(argv)
+    if args.emulate:
+        return run_scripted(start, scenario)
+    if not args.token:
+        parser.error("give the bot token as an argument or in TELEGRAM_BOT_TOKEN (or use --emulate)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bot = start(args.token, args.api_url)
+    print("Listening ... (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bot.stop()
+    return 0

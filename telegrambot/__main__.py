@@ -1,0 +1,112 @@
+"""Command line: ``python -m telegrambot <command>``.
+
+``python -m telegrambot emulator [--host 127.0.0.1] [--port 8081] [--token T] [--bot-username U]``
+    Serve the Bot API emulator (:mod:`telegrambot.testing`) until Ctrl-C, for any bot or
+    library to talk to: point it at ``http://127.0.0.1:8081`` with the printed token.
+    Simulated users speak in two ways:
+
+    - on standard input, one line per message: ``Alice: hello`` (a user named Alice is
+      created on first use; a line without ``Name:`` is said by the last speaker);
+    - over HTTP: ``POST /_emulator/send`` with ``user`` and ``text`` (JSON body or form),
+      e.g. ``curl -d user=Alice -d text=hello http://127.0.0.1:8081/_emulator/send``.
+
+    Every message the bot sends is printed as ``bot -> Alice: text``.
+
+``python -m telegrambot demo``
+    Run the demonstration (:mod:`telegrambot.demo`): a bot built with this library talks
+    to scripted users on the embedded emulator, and the conversation is printed.
+"""
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from typing import Any, Dict, List, Optional
+
+
+def _describe(message: Dict[str, Any]) -> str:
+    chat = message["chat"]
+    where = chat.get("first_name") or chat.get("title") or str(chat["id"])
+    body = message.get("text") or message.get("caption")
+    if body is None:
+        kinds = [k for k in ("photo", "document", "audio", "video", "voice", "sticker",
+                             "animation", "location", "contact", "poll", "dice") if k in message]
+        body = "<%s>" % (kinds[0] if kinds else "message")
+    markup = message.get("reply_markup", {}).get("inline_keyboard")
+    if markup:
+        body += "  " + " ".join("[%s]" % b.get("text") for row in markup for b in row)
+    return "bot -> %s: %s" % (where, body)
+
+
+def run_emulator(args: argparse.Namespace, stdin: Any = None) -> int:
+    """Serve until interrupted or standard input ends (when ``--no-stdin`` is not given)."""
+    from telegrambot.testing import Emulator
+
+    emu = Emulator(token=args.token, bot_username=args.bot_username, host=args.host,
+                   port=args.port)
+    emu.add_listener(lambda message: print(_describe(message), flush=True))
+    emu.start()
+    print("Bot API emulator at http://%s:%d" % (args.host, emu.port))
+    print("token: %s" % emu.token)
+    print("type 'Name: text' to speak as a user; Ctrl-C to stop", flush=True)
+    try:
+        if args.no_stdin:
+            threading.Event().wait()
+        else:
+            _read_lines(emu, stdin or sys.stdin)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+    return 0
+
+
+def _read_lines(emu: Any, stream: Any) -> None:
+    speaker = "Alice"
+    for line in stream:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        name, sep, text = line.partition(":")
+        if sep and name.strip() and " " not in name.strip():
+            speaker, line = name.strip(), text.strip()
+        message = emu.user_named(speaker).send(line)
+        print("%s -> bot: %s" % (speaker, json.dumps(message.get("text"), ensure_ascii=False)),
+              flush=True)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from telegrambot.demo import main as demo_main
+
+    return demo_main([])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m telegrambot",
+                                     description="telegrambot command line tools")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.required = True
+
+    emulator = commands.add_parser("emulator", help="serve the Bot API emulator")
+    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    emulator.add_argument("--port", type=int, default=8081, help="port (0: any free port)")
+    emulator.add_argument("--token", default=None, help="the bot token to accept")
+    emulator.add_argument("--bot-username", default="emulator_bot", help="the bot's username")
+    emulator.add_argument("--no-stdin", action="store_true",
+                          help="do not read user messages from standard input")
+    emulator.set_defaults(run=run_emulator)
+
+    demo = commands.add_parser("demo", help="run the demonstration bot against the emulator")
+    demo.set_defaults(run=run_demo)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Every example in --emulate mode, and the demo, run as the user would run them.
+
+Each runs in a subprocess against its own embedded emulator with a scripted user; it must
+exit 0 (the script's checks passed, the bot logged no error, every thread stopped) and
+print the transcript lines expected of it. The processes are started together, since they
+spend most of their time waiting.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TIMEOUT = 60  # seconds per process, generous for a busy machine
+
+# example file -> lines its transcript must contain (bot replies, so a silent bot fails)
+EXPECTED = {
+    "echo.py": ["bot > Alice: Hello, bot!", "That was a photo, in a private chat."],
+    "routing.py": ["= 6.5", "Unknown command.", "You are at 51.50, -0.12.", "I saw that edit."],
+    "counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I forget the count."],
+    "guess.py": ["is right!", "Game over, it was"],
+    "listener.py": ["Alice likes green. Noted!", "No answer? Never mind."],
+    "inline.py": ["(answers) 3 results: Shout: HELLO WORLD", "You chose to upper 'hello world'."],
+    "inline_per_user.py": ["You sent 2 inline queries and chose q2."],
+    "quiz.py": ["Score: 2 of 3.", "Too slow! Score: 0 of 3."],
+    "vote.py": ["Closed, everyone voted: 2 yes, 1 no.", "Closed, time is up: 0 yes, 1 no."],
+    "alarm.py": ["Beep beep! Time for tea.", "Alarm cancelled."],
+    "payment.py": ["(answers) refused: Sorry, we do not ship there.",
+                   "Paid 17.80 EUR, thank you! Shipping by Post, 3 days."],
+    "deeplink.py": ["Welcome, Bob! Alice invited you.", "Bob joined through your link."],
+    "files.py": ["notes.txt: 15000 bytes, sha256", "[document: report.csv] 1 files so far"],
+}
+DEMO = ("demo", [sys.executable, "-m", "telegrambot", "demo"],
+        ["bot > Alice: Hello Alice! What can I get you?", "[Coffee] [Tea] [Cocoa]",
+         "(edits its message) Alice ordered a coffee.",
+         "bot > Bob: Bob, your tab: tea (1 drink).",
+         "closing your tab (coffee, cocoa (2 drinks))", "everything stopped"])
+
+# run by tests/test_webhook_examples.py, with checks of their own
+WEBHOOK_EXAMPLES = {"webhook_builtin.py", "webhook_flask.py"}
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py")
+                 if not p.name.startswith("_") and p.name not in WEBHOOK_EXAMPLES)
+RUNS = [(name, [sys.executable, str(EXAMPLES / name), "--emulate"], EXPECTED.get(name, []))
+        for name in SCRIPTS] + [DEMO]
+
+
+@pytest.fixture(scope="module")
+def processes():
+    """Start every run at once; each test then collects its own."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.pop("TELEGRAM_BOT_TOKEN", None)  # --emulate must never need a real token
+    started = {name: subprocess.Popen(argv, cwd=str(ROOT), env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+               for name, argv, _ in RUNS}
+    yield started
+    for proc in started.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.mark.parametrize("name, argv, expected", RUNS, ids=[run[0] for run in RUNS])
+def test_runs_and_behaves(processes, name, argv, expected):
+    proc = processes[name]
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail("%s did not finish within %d s\n%s\n%s" % (name, TIMEOUT, out, err))
+    assert proc.returncode == 0, "%s exited %s\nstdout:\n%s\nstderr:\n%s" % (
+        name, proc.returncode, out, err)
+    for line in expected:
+        assert line in out, "%s: %r missing from the transcript:\n%s" % (name, line, out)
+    assert "everything stopped" in out, out
+
+
+def test_every_example_is_checked():
+    """A new example needs expected transcript lines here."""
+    unchecked = set(SCRIPTS) - set(EXPECTED)
+    assert not unchecked, "add expected transcript lines for: %s" % ", ".join(sorted(unchecked))
+    assert set(EXPECTED) <= set(SCRIPTS), "no such example: %s" % (set(EXPECTED) - set(SCRIPTS))
+
+
+def test_example_without_token_explains(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "echo.py")], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert proc.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in proc.stderr
