@@ -1,0 +1,139 @@
+"""Dispatch throughput of the queue source, and the scheduler's timing.
+
+    python benchmarks/bench_dispatch.py [N]
+
+Updates (dicts, as a webhook receiver would put them) go through ``bot.message_loop(table,
+source=q)`` to a routing table whose handlers only count. Printed next to it, measured in
+the same run: a bare ``queue.Queue`` put/get pair, the floor any queue-fed loop stands on.
+No network: the bot never makes a request.
+"""
+
+import queue
+import statistics
+import sys
+import threading
+import time
+
+from telegrambot import Bot
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+
+
+def make_updates(n):
+    chat = {"id": 42, "type": "private"}
+    updates = []
+    for i in range(1, n + 1):
+        if i % 10:
+            updates.append(
+                {
+                    "update_id": i,
+                    "message": {"message_id": i, "date": 0, "chat": chat, "text": "hi"},
+                }
+            )
+        else:
+            updates.append(
+                {
+                    "update_id": i,
+                    "callback_query": {
+                        "id": str(i),
+                        "from": {"id": 1},
+                        "chat_instance": "c",
+                        "data": "d",
+                    },
+                }
+            )
+    return updates
+
+
+def baseline_pair(n):
+    q = queue.Queue()
+    item = {"update_id": 1}
+    start = time.perf_counter()
+    for _ in range(n):
+        q.put(item)
+        q.get()
+    return n / (time.perf_counter() - start)
+
+
+class Counter:
+    def __init__(self, n):
+        self.n = n
+        self.seen = 0
+        self.done = threading.Event()
+
+    def __call__(self, msg):
+        self.seen += 1
+        if self.seen == self.n:
+            self.done.set()
+
+
+def run_loop(updates, ordered, concurrent):
+    bot = Bot("123456:bench", api_url="http://127.0.0.1:9")
+    counter = Counter(len(updates))
+    table = {"chat": counter, "callback_query": counter}
+    q = queue.Queue()
+    if not concurrent:
+        for u in updates:
+            q.put(u)
+    start = time.perf_counter()
+    loop = bot.message_loop(table, source=q, ordered=ordered)
+    if concurrent:
+        for u in updates:
+            q.put(u)
+    counter.done.wait(60)
+    elapsed = time.perf_counter() - start
+    loop.stop()
+    bot.stop()
+    assert counter.seen == len(updates), counter.seen
+    return len(updates) / elapsed
+
+
+def scheduler_lateness(count=200, spacing=0.005):
+    bot = Bot("123456:bench", api_url="http://127.0.0.1:9")
+    late = []
+    done = threading.Event()
+
+    def on_event(event):
+        late.append(time.time() - event["_tick"])
+        if len(late) == count:
+            done.set()
+
+    sched = bot.scheduler
+    sched.on_event(on_event)
+    sched.run_as_thread()
+    now = time.time()
+    for i in range(count):
+        when = now + 0.05 + i * spacing
+        sched.event_at(when, {"_tick": when})
+    done.wait(30)
+    sched.stop()
+    late.sort()
+    return late[0], statistics.median(late), late[int(len(late) * 0.99) - 1], late[-1]
+
+
+def main():
+    updates = make_updates(N)
+    print(f"{N:,} updates (9 in 10 messages, 1 in 10 callback queries), best of 3 rounds")
+    cases = {"baseline: bare queue.Queue put+get pair": lambda: baseline_pair(N)}
+    for ordered in (True, False):
+        for concurrent in (False, True):
+            how = "producer thread" if concurrent else "queue pre-filled"
+            name = f"message_loop(table, source=q, ordered={ordered!s:<5}), {how}"
+            cases[name] = lambda o=ordered, c=concurrent: run_loop(updates, o, c)
+    best = dict.fromkeys(cases, 0.0)
+    for _ in range(3):  # interleaved, so a busy moment does not favour one case
+        for name, case in cases.items():
+            best[name] = max(best[name], case())
+    base = best["baseline: bare queue.Queue put+get pair"]
+    for name, rate in best.items():
+        print(f"  {name:<66} {rate:>10,.0f} /s  ({rate / base:.2f} x baseline)")
+    early, p50, p99, worst = scheduler_lateness()
+    print(
+        f"scheduler, 200 events 5 ms apart: lateness min {early * 1000:.2f} ms, "
+        f"median {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms, max {worst * 1000:.2f} ms"
+    )
+    assert early >= 0, "an event fired early"
+
+
+if __name__ == "__main__":
+    main()

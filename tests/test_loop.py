@@ -1,0 +1,467 @@
+"""Receiving: polling against the emulator, queue sources, ordering, faults, stopping."""
+
+import _thread
+import logging
+import queue
+import random
+import threading
+import time
+
+import pytest
+from test_flavor import expected_flavor, sample
+
+from telegrambot import Bot
+from telegrambot._flavor import flavor, glance, is_event
+from telegrambot.exception import UnauthorizedError
+from telegrambot.loop import MessageLoop, OrderedWebhook, Webhook
+
+ALL_TYPES = None  # filled lazily from the emulator's facts
+
+
+class Recorder:
+    """A handler that records what it gets; wait(n) blocks until n items arrived."""
+
+    def __init__(self, fail_on=None):
+        self.items = []
+        self.times = []
+        self.fail_on = fail_on
+        self._cond = threading.Condition()
+
+    def __call__(self, msg):
+        with self._cond:
+            self.items.append(msg)
+            self.times.append(time.monotonic())
+            self._cond.notify_all()
+        if self.fail_on is not None and self.fail_on(msg):
+            raise RuntimeError("handler failure on purpose")
+
+    def wait(self, n, timeout=5.0):
+        with self._cond:
+            ok = self._cond.wait_for(lambda: len(self.items) >= n, timeout)
+        assert ok, f"got {len(self.items)} of {n} within {timeout} s: {self.items!r}"
+        return self.items
+
+
+def library_threads():
+    return sorted(
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith(("telegrambot-poll", "telegrambot-queue", "telegrambot-scheduler"))
+    )
+
+
+def text_message(chat_id, text, message_id=1):
+    return {
+        "message_id": message_id,
+        "date": 0,
+        "chat": {"id": chat_id, "type": "private"},
+        "text": text,
+    }
+
+
+def update(update_id, text="x"):
+    return {"update_id": update_id, "message": text_message(1, text, update_id)}
+
+
+# ------------------------------------------------------------------ polling
+
+
+def test_every_update_type_reaches_the_handler_with_its_flavor(emulator, bot):
+    types = emulator.facts.update_types
+    for t in types:
+        emulator.push_update(t, sample(t))
+    rec = Recorder()
+    bot.message_loop(rec, allowed_updates=types)
+    rec.wait(len(types))
+    flavors = [flavor(m) for m in rec.items]
+    assert flavors == [expected_flavor(t) for t in types]
+    for msg, fl in zip(rec.items, flavors):
+        assert isinstance(glance(msg, flavor=fl), tuple)
+    assert "my_chat_member" in flavors and "chat_member" in flavors
+
+
+def test_routing_table_gets_updates_and_events(emulator, bot):
+    alice = emulator.user("Alice")
+    chats, events, rest = Recorder(), Recorder(), Recorder()
+    bot.message_loop({"chat": chats, "_alarm": events, None: rest})
+    alice.send("hello")
+    emulator.push_update("poll_answer", sample("poll_answer"))
+    bot.scheduler.event_later(0.01, {"_alarm": {"n": 1}})
+    assert chats.wait(1)[0]["text"] == "hello"
+    assert events.wait(1) == [{"_alarm": {"n": 1}}]
+    assert flavor(rest.wait(1)[0]) == "poll_answer"
+
+
+def test_default_callback_is_bot_handle(emulator):
+    rec = Recorder()
+
+    class MyBot(Bot):
+        def handle(self, msg):
+            rec(msg)
+
+    bot = MyBot(emulator.token, api_url=emulator.api_url)
+    try:
+        emulator.user("Bob").send("hi")
+        bot.message_loop()
+        assert rec.wait(1)[0]["text"] == "hi"
+    finally:
+        bot.stop()
+
+
+def test_handler_exception_is_logged_and_the_loop_goes_on(emulator, bot, caplog):
+    alice = emulator.user("Alice")
+    rec = Recorder(fail_on=lambda m: m.get("text") == "boom")
+    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
+        bot.message_loop(rec)
+        alice.send("boom")
+        alice.send("after")
+        assert [m["text"] for m in rec.wait(2)] == ["boom", "after"]
+    failures = [r for r in caplog.records if r.exc_info]
+    assert failures and "on purpose" in str(failures[0].exc_info[1])
+    assert "on purpose" in caplog.text
+
+
+def test_events_and_updates_are_never_handled_at_once(emulator, bot):
+    busy = threading.Lock()
+    overlaps = []
+    rec = Recorder()
+
+    def handler(msg):
+        if not busy.acquire(blocking=False):
+            overlaps.append(msg)
+            return
+        try:
+            time.sleep(0.001)
+            rec(msg)
+        finally:
+            busy.release()
+
+    bot.message_loop(handler)
+    for i in range(30):
+        bot.scheduler.event_now({"_tick": i})
+        emulator.push_update("message", text_message(1, str(i), i + 1))
+    rec.wait(60)
+    assert overlaps == []
+
+
+# ------------------------------------------------------------------ staying up
+
+
+def push_messages(emulator, n, start=0):
+    return [
+        emulator.push_update("message", text_message(1, str(start + i), start + i + 1))["update_id"]
+        for i in range(n)
+    ]
+
+
+FAULTS = [
+    ("html502", {}),
+    ("drop", {}),
+    ("error", {"error_code": 500, "description": "Internal Server Error"}),
+    ("error", {"error_code": 502, "description": "Bad Gateway"}),
+    ("delay", {"seconds": 0.2}),
+]
+
+
+@pytest.mark.parametrize(
+    "kind, options", FAULTS, ids=[f"{k}-{o.get('error_code', '')}" for k, o in FAULTS]
+)
+def test_faults_lose_and_repeat_nothing(emulator, bot, kind, options):
+    first = push_messages(emulator, 5)
+    emulator.inject("getUpdates", kind, times=2, **options)
+    rec = Recorder()
+    bot.message_loop(rec, timeout=1)
+    rec.wait(5)
+    emulator.inject("getUpdates", kind, times=2, **options)
+    second = push_messages(emulator, 5, start=5)
+    rec.wait(10)
+    time.sleep(0.05)  # a duplicate would show up now
+    delivered = [m["message_id"] for m in rec.items]
+    assert delivered == list(range(1, 11))
+    assert len(first + second) == len(delivered)
+
+
+def test_retry_after_is_waited(emulator, bot, caplog):
+    push_messages(emulator, 2)
+    emulator.inject("getUpdates", "retry_after", seconds=1)
+    rec = Recorder()
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
+        bot.message_loop(rec)
+        rec.wait(2)
+    assert time.monotonic() - start >= 1.0
+    assert "waiting 1 s" in caplog.text
+    time.sleep(0.05)  # a duplicate would show up now
+    assert [m["message_id"] for m in rec.items] == [1, 2]
+
+
+def test_conflict_is_explained_and_retried(emulator, bot, caplog):
+    push_messages(emulator, 3)
+    emulator.inject(
+        "getUpdates",
+        "error",
+        times=2,
+        error_code=409,
+        description="Conflict: can't use getUpdates method while webhook is active",
+    )
+    rec = Recorder()
+    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
+        bot.message_loop(rec)
+        rec.wait(3)
+    assert [m["message_id"] for m in rec.items] == [1, 2, 3]
+    assert "deleteWebhook" in caplog.text
+
+
+def test_a_rejected_token_ends_the_loop(emulator, caplog):
+    bad = Bot("999:not-the-token", api_url=emulator.api_url)
+    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
+        loop = bad.message_loop(Recorder())
+        loop.join(5)
+    assert not loop.is_alive()
+    assert isinstance(loop.exception, UnauthorizedError)
+    assert "check the token" in caplog.text
+    assert "not-the-token" not in caplog.text
+    bad.stop()
+    with pytest.raises(UnauthorizedError):
+        bad.message_loop(Recorder(), run_forever=True)
+    bad.stop()
+
+
+# ------------------------------------------------------------------ stopping
+
+
+def test_stop_in_the_middle_of_a_long_poll(emulator, bot):
+    loop = bot.message_loop(Recorder(), timeout=20)
+    emulator.wait_for_request("getUpdates")
+    time.sleep(0.1)  # let the long poll settle on the server
+    assert loop.is_alive()
+    start = time.monotonic()
+    bot.stop()
+    assert time.monotonic() - start < 2.0
+    assert library_threads() == []
+    assert not loop.is_alive()
+
+
+def test_stopped_bot_does_not_get_handled_updates_again(emulator, bot):
+    push_messages(emulator, 3)
+    rec = Recorder()
+    bot.message_loop(rec)
+    rec.wait(3)
+    bot.stop()
+    push_messages(emulator, 1, start=3)
+    again = Recorder()
+    bot.message_loop(again)
+    assert [m["message_id"] for m in again.wait(1)] == [4]
+    time.sleep(0.05)
+    assert len(again.items) == 1
+
+
+def test_stop_from_inside_a_handler(emulator, bot):
+    rec = Recorder()
+    stop_took = []
+
+    def handler(msg):
+        rec(msg)
+        if is_event(msg):
+            return
+        bot.scheduler.event_now({"_tick": {}})
+        time.sleep(0.05)  # the scheduler now waits for this handler to return
+        start = time.monotonic()
+        bot.stop()
+        stop_took.append(time.monotonic() - start)
+
+    push_messages(emulator, 3)
+    loop = bot.message_loop(handler)
+    rec.wait(1)
+    assert loop.join(2)
+    assert stop_took[0] < 1.0
+    assert sum(not is_event(m) for m in rec.items) == 1
+
+
+def test_message_loop_class_form(emulator, bot):
+    rec = Recorder()
+    loop = MessageLoop(bot, {"chat": rec}).run_as_thread(timeout=5)
+    emulator.user("Carol").send("hi")
+    assert rec.wait(1)[0]["text"] == "hi"
+    assert "telegrambot-poll" in library_threads()
+    loop.stop()
+    assert not loop.is_alive()
+    assert library_threads() == []
+
+
+def test_run_forever_exits_cleanly_on_ctrl_c(emulator, bot, capsys):
+    push_messages(emulator, 2)
+    rec = Recorder()
+
+    def interrupt_when_done():
+        rec.wait(2)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_when_done, daemon=True).start()
+    loop = bot.message_loop(rec, run_forever="Listening ...")
+    assert not loop.is_alive()
+    assert capsys.readouterr().out == "Listening ...\n"
+    assert library_threads() == []
+
+
+# ------------------------------------------------------------------ queue sources
+
+
+@pytest.fixture
+def qbot():
+    """A bot for queue-fed loops: no request is made, so no server is needed."""
+    b = Bot("123:queue-only", api_url="http://127.0.0.1:9")
+    yield b
+    b.stop()
+
+
+def test_queue_source_ordered_with_gaps_and_late_arrivals(qbot):
+    q = queue.Queue()
+    rec = Recorder()
+    qbot.message_loop(rec, source=q, maxhold=0.3)
+    ids = lambda: [m["message_id"] for m in rec.items]  # noqa: E731
+    q.put(update(10))
+    rec.wait(1)
+    for i in (13, 12, 11):  # shuffled, all within maxhold
+        q.put(update(i))
+    rec.wait(4)
+    assert ids() == [10, 11, 12, 13]
+    start = time.monotonic()
+    q.put(update(16))  # 14 and 15 missing: held for maxhold
+    rec.wait(5)
+    assert 0.3 <= rec.times[4] - start < 2.0
+    q.put(update(15))  # too late: discarded
+    q.put(update(16))  # a repeat: discarded
+    q.put(update(17))
+    rec.wait(6)
+    time.sleep(0.05)
+    assert ids() == [10, 11, 12, 13, 16, 17]
+
+
+def test_queue_source_ordered_shuffled(qbot):
+    q = queue.Queue()
+    rec = Recorder()
+    q.put(update(1))
+    rest = list(range(2, 202))
+    random.shuffle(rest)
+    for i in rest:
+        q.put(update(i))
+    qbot.message_loop(rec, source=q, maxhold=2)
+    assert [m["message_id"] for m in rec.wait(201)] == list(range(1, 202))
+
+
+def test_queue_source_unordered_takes_json_and_skips_junk(qbot, caplog):
+    q = queue.Queue()
+    rec = Recorder()
+    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
+        qbot.message_loop(rec, source=q, ordered=False)
+        q.put(update(5))
+        q.put(
+            '{"update_id": 3, "message": {"message_id": 3, "chat": {"id": 1, "type": "private"}, "date": 0}}'
+        )
+        q.put(b"not json")
+        q.put(b"[1, 2]")
+        q.put(12345)
+        q.put(
+            b'{"update_id": 4, "callback_query": {"id": "c", "chat_instance": "i", "from": {"id": 1}}}'
+        )
+        rec.wait(3)
+    assert [flavor(m) for m in rec.items] == ["chat", "chat", "callback_query"]
+    assert [m.get("message_id") for m in rec.items[:2]] == [5, 3]
+    assert caplog.text.count("not an update") == 3
+
+
+def test_unknown_update_type_gets_a_flavor(qbot):
+    rec = Recorder()
+    table_rec = Recorder()
+    hook = Webhook(qbot, rec).run_as_thread()
+    hook.feed({"update_id": 1, "future_update": {"id": "f", "value": 1}})
+    msg = rec.wait(1)[0]
+    assert flavor(msg) == "future_update"
+    hook.stop()
+    routed = OrderedWebhook(qbot, {"future_update": table_rec}).run_as_thread()
+    routed.feed(b'{"update_id": 2, "future_update": {"id": "g"}}')
+    assert table_rec.wait(1)[0]["id"] == "g"
+    routed.stop()
+
+
+def test_my_chat_member_and_chat_member_are_told_apart(qbot):
+    mine, theirs = Recorder(), Recorder()
+    hook = Webhook(qbot, {"my_chat_member": mine, "chat_member": theirs}).run_as_thread()
+    hook.feed({"update_id": 1, "my_chat_member": sample("my_chat_member")})
+    hook.feed({"update_id": 2, "chat_member": sample("chat_member")})
+    assert flavor(mine.wait(1)[0]) == "my_chat_member"
+    assert flavor(theirs.wait(1)[0]) == "chat_member"
+    hook.stop()
+
+
+def test_feed_rejects_what_is_not_an_update(qbot):
+    hook = Webhook(qbot, Recorder())
+    for bad in (b"{", "[]", 5, {"message": {}}):
+        with pytest.raises(ValueError):
+            hook.feed(bad)
+    assert hook.source.empty()
+
+
+def test_ordered_webhook_hands_over_held_updates_on_stop(qbot):
+    rec = Recorder()
+    hook = OrderedWebhook(qbot, rec).run_as_thread(maxhold=30)
+    hook.feed(update(1))
+    rec.wait(1)
+    hook.feed(update(3))
+    hook.feed(update(5))
+    time.sleep(0.05)
+    assert len(rec.items) == 1
+    start = time.monotonic()
+    hook.stop()
+    assert time.monotonic() - start < 2.0
+    assert [m["message_id"] for m in rec.items] == [1, 3, 5]
+    assert library_threads() == []
+
+
+def test_bot_stop_ends_queue_loop_and_scheduler(qbot):
+    q = queue.Queue()
+    loop = qbot.message_loop(Recorder(), source=q)
+    qbot.scheduler.event_later(60, {"_never": {}})
+    assert "telegrambot-queue" in library_threads() and "telegrambot-scheduler" in library_threads()
+    start = time.monotonic()
+    qbot.stop()
+    assert time.monotonic() - start < 2.0
+    assert not loop.is_alive()
+    assert library_threads() == []
+
+
+def test_two_loops_share_the_scheduler(qbot):
+    first, second = Recorder(), Recorder()
+    a = Webhook(qbot, first).run_as_thread()
+    b = Webhook(qbot, second).run_as_thread()
+    qbot.scheduler.event_now({"_one": {}})
+    assert second.wait(1) == [{"_one": {}}]
+    b.stop()
+    assert qbot.scheduler.is_alive()
+    qbot.scheduler.event_now({"_two": {}})
+    assert first.wait(1) == [{"_two": {}}]
+    a.stop()
+    assert not qbot.scheduler.is_alive()
+
+
+def test_routing_table_without_default_skips_and_says_so_once(qbot, caplog):
+    chats = Recorder()
+    hook = Webhook(qbot, {"chat": chats}).run_as_thread()
+    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
+        for i in (1, 2):
+            hook.feed(
+                {
+                    "update_id": i,
+                    "callback_query": {"id": str(i), "chat_instance": "c", "from": {"id": 1}},
+                }
+            )
+        hook.feed(update(3))
+        chats.wait(1)
+    hook.stop()
+    assert caplog.text.count("no handler for flavor 'callback_query'") == 1
+
+
+def test_bad_source_is_refused(qbot):
+    with pytest.raises(TypeError):
+        qbot.message_loop(Recorder(), source=[1, 2])

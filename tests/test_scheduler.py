@@ -1,0 +1,141 @@
+"""The event scheduler: order, never early, cancel, many pending, stop."""
+
+import logging
+import queue
+import random
+import threading
+import time
+
+import pytest
+
+from telegrambot.exception import EventNotFound
+from telegrambot.scheduler import Scheduler
+
+
+@pytest.fixture
+def sched():
+    s = Scheduler()
+    fired = queue.Queue()
+    s.on_event(lambda data: fired.put((time.time(), data)))
+    s.fired = fired
+    s.run_as_thread()
+    yield s
+    s.stop()
+    assert not s.is_alive()
+
+
+def take(s, n, timeout=3.0):
+    return [s.fired.get(timeout=timeout) for _ in range(n)]
+
+
+def test_thread_is_named_and_daemon(sched):
+    names = {t.name: t for t in threading.enumerate()}
+    assert names["telegrambot-scheduler"].daemon
+
+
+def test_events_fire_in_time_order_and_never_early(sched):
+    now = time.time()
+    offsets = [0.02 * i for i in range(1, 11)]
+    random.shuffle(offsets)
+    events = {sched.event_at(now + off, {"_alarm": {"at": off}}): off for off in offsets}
+    got = take(sched, len(events))
+    assert [data["_alarm"]["at"] for _, data in got] == sorted(offsets)
+    for fired_at, data in got:
+        assert fired_at >= now + data["_alarm"]["at"]
+    assert all(not e.pending for e in events)
+
+
+def test_equal_times_keep_insertion_order(sched):
+    when = time.time() + 0.05
+    for i in range(20):
+        sched.event_at(when, {"_n": i})
+    assert [d["_n"] for _, d in take(sched, 20)] == list(range(20))
+
+
+def test_an_earlier_event_wakes_the_waiting_thread(sched):
+    sched.event_later(30, {"_late": {}})
+    start = time.time()
+    sched.event_later(0.05, {"_soon": {}})
+    fired_at, data = sched.fired.get(timeout=2)
+    assert data == {"_soon": {}}
+    assert 0.05 <= fired_at - start < 1.0  # generous: precision is measured in benchmarks/
+
+
+def test_cancel(sched):
+    keep = sched.event_later(0.1, {"_keep": {}})
+    drop = sched.event_later(0.05, {"_drop": {}})
+    sched.cancel(drop)
+    with pytest.raises(EventNotFound) as info:
+        sched.cancel(drop)
+    assert info.value.event is drop
+    assert take(sched, 1)[0][1] == {"_keep": {}}
+    with pytest.raises(EventNotFound):
+        sched.cancel(keep)  # already fired
+    assert sched.fired.empty()
+
+
+def test_event_now_and_callable_data(sched):
+    sched.event_now({"_now": 1})
+    sched.event_now(lambda: {"_made": 2})
+    sched.event_now(lambda: None)  # produces nothing
+    sched.event_later(0.05, {"_last": 3})
+    assert [d for _, d in take(sched, 3)] == [{"_now": 1}, {"_made": 2}, {"_last": 3}]
+
+
+def test_thousands_pending_and_cancelled(sched):
+    far = time.time() + 3600
+    events = [sched.event_at(far + i, {"_far": i}) for i in range(20000)]
+    assert sched.pending() == 20000
+    for i, e in enumerate(events):
+        if i % 4:
+            sched.cancel(e)
+    assert sched.pending() == 5000
+    assert len(sched._heap) < 15000  # cancelled entries were compacted away
+    now = time.time()
+    for i in range(2000):
+        sched.event_at(now + random.random() * 0.1, {"_due": i})
+    got = take(sched, 2000)
+    times = [t for t, _ in got]
+    assert times == sorted(times)
+    assert sched.pending() == 5000
+
+
+def test_handler_error_is_logged_and_scheduler_goes_on(caplog):
+    s = Scheduler()
+    seen = queue.Queue()
+
+    def handler(data):
+        if data.get("_boom"):
+            raise RuntimeError("boom")
+        seen.put(data)
+
+    s.on_event(handler)
+    s.run_as_thread()
+    try:
+        with caplog.at_level(logging.ERROR, logger="telegrambot.scheduler"):
+            s.event_now({"_boom": 1})
+            s.event_later(0.02, {"_ok": 1})
+            assert seen.get(timeout=2) == {"_ok": 1}
+        assert any(r.exc_info and "boom" in str(r.exc_info[1]) for r in caplog.records)
+    finally:
+        s.stop()
+
+
+def test_stop_keeps_pending_events_for_a_restart():
+    s = Scheduler()
+    seen = queue.Queue()
+    s.on_event(seen.put)
+    s.run_as_thread()
+    s.run_as_thread()  # already running: no second thread
+    assert sum(t.name == "telegrambot-scheduler" for t in threading.enumerate()) >= 1
+    s.event_later(0.2, {"_later": 1})
+    start = time.monotonic()
+    s.stop()
+    assert time.monotonic() - start < 1.0
+    assert not s.is_alive()
+    assert s.pending() == 1
+    s.run_as_thread()
+    try:
+        assert seen.get(timeout=2) == {"_later": 1}
+    finally:
+        s.stop()
