@@ -10,11 +10,17 @@ Handlers run with the emulator's lock held and raise :class:`ApiError` as Telegr
 import json
 import mimetypes
 import random
+import threading
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ._http import Answer, json_answer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._facts import Facts
+    from .emulator import ChatRef, StoredFile
+    from .people import SimChat, SimUser
 
 Params = Dict[str, Any]
 Files = Dict[str, Tuple[str, bytes]]
@@ -89,6 +95,36 @@ def inline_keyboard(markup: Any) -> Optional[Dict[str, Any]]:
 
 class ApiMethods:
     """Bot API method implementations; see the module docstring."""
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # what the host class (Emulator) provides
+        bot_user: Dict[str, Any]
+        bot_from: Dict[str, Any]
+        webhook: Dict[str, Any]
+        answers: Dict[str, Dict[str, Any]]
+        business_connections: Dict[str, Dict[str, Any]]
+        _cond: threading.Condition
+        _stopping: bool
+        _poll_generation: int
+        _pending: List[Tuple[str, Dict[str, Any]]]
+        _allowed: Optional[frozenset]
+        _users: Dict[int, SimUser]
+        _files: Dict[str, StoredFile]
+        _queries: Dict[str, str]
+        _settings: Dict[Tuple[Any, ...], Any]
+        _listeners: List[Callable[[Dict[str, Any]], None]]
+
+        @property
+        def facts(self) -> Facts: ...
+        def chat(self, ref: ChatRef) -> SimChat: ...
+        def new_id(self, prefix: str) -> str: ...
+        def store_file(self, data: bytes, kind: str = ..., file_name: Optional[str] = ...,
+                       mime_type: Optional[str] = ...) -> StoredFile: ...
+        def _notify(self) -> None: ...
+        def _waiting(self) -> None: ...
+        def _set_allowed(self, value: Any) -> None: ...
+        def _confirm(self, offset: Optional[int]) -> None: ...
+        def _deliverable(self, limit: int) -> List[Dict[str, Any]]: ...
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -197,6 +233,12 @@ class ApiMethods:
             if parts.scheme not in ("http", "https") or parts.hostname not in (
                     "127.0.0.1", "localhost", "::1"):
                 raise bad("bad webhook: the emulator delivers only to http(s) loopback URLs")
+            try:
+                valid_port = parts.port is None or parts.port > 0
+            except ValueError:  # not a number, or out of range
+                valid_port = False
+            if not valid_port:
+                raise bad("bad webhook: invalid port")
         secret = p.get("secret_token")
         if secret is not None and not (
                 0 < len(secret) <= 256 and all(c.isalnum() or c in "_-" for c in secret)):
@@ -235,7 +277,7 @@ class ApiMethods:
 
     # -- chats ----------------------------------------------------------------------------------
 
-    def _target(self, p: Params, key: str = "chat_id") -> Any:
+    def _target(self, p: Params, key: str = "chat_id") -> "SimChat":
         """The chat a request addresses, failing as Telegram does."""
         ref = p.get(key)
         if ref in (None, ""):
@@ -263,9 +305,9 @@ class ApiMethods:
             raise bad("user not found")
         return sim.user
 
-    def _member(self, chat: Any, user_id: int) -> Dict[str, Any]:
+    def _member(self, chat: "SimChat", user_id: int) -> Dict[str, Any]:
         status = chat.status_of(user_id)
-        values = {"user": self._person(user_id)}
+        values: Dict[str, Any] = {"user": self._person(user_id)}
         if status == "administrator":
             values.update(can_be_edited=False, can_manage_chat=True, is_anonymous=False)
         return self.facts.build(_MEMBER_TYPES[status], values, {"User": self.bot_from})
@@ -382,7 +424,7 @@ class ApiMethods:
         stored = self._input_file("sticker", p, files)
         return self._api_getFile({"file_id": stored.file_id}, files)
 
-    def _input_file(self, name: str, p: Params, files: Files, value: Any = None) -> Any:
+    def _input_file(self, name: str, p: Params, files: Files, value: Any = None) -> "StoredFile":
         """The stored file an InputFile parameter refers to (upload, attach://, id or URL)."""
         value = p.get(name) if value is None else value
         part = files.get(name)
@@ -402,7 +444,7 @@ class ApiMethods:
 
     # -- sending --------------------------------------------------------------------------------
 
-    def _bot_message(self, chat: Any, fields: Dict[str, Any], p: Params) -> Dict[str, Any]:
+    def _bot_message(self, chat: "SimChat", fields: Dict[str, Any], p: Params) -> Dict[str, Any]:
         """Store and return a message the bot sends into ``chat``."""
         message: Dict[str, Any] = {"message_id": chat.next_message_id()}
         if chat.type == "channel":
@@ -470,7 +512,7 @@ class ApiMethods:
         stored = self._input_file(name, p, files, value)
         return self.media_object(name, stored, {k: v for k, v in p.items() if k not in uploads})
 
-    def media_object(self, kind: str, stored: Any, values: Dict[str, Any]) -> Any:
+    def media_object(self, kind: str, stored: "StoredFile", values: Dict[str, Any]) -> Any:
         """The Message field ``kind`` ('photo', 'audio', ...) describing a stored file."""
         values = dict(values, **stored.describe())
         type_name = self.facts.field_types["Message"][kind][0]
@@ -526,7 +568,7 @@ class ApiMethods:
         if not isinstance(media, list) or not 2 <= len(media) <= 10:
             raise bad("media must include 2-10 items")
         group_id = self.new_id("")
-        sent = []
+        sent: List[Dict[str, Any]] = []
         for item in media:
             fields = self._input_media(item, files)
             fields["media_group_id"] = group_id
@@ -545,7 +587,7 @@ class ApiMethods:
 
     # -- forwards, copies, edits, deletions --------------------------------------------------
 
-    def _find(self, chat: Any, message_id: Any, error: str) -> Dict[str, Any]:
+    def _find(self, chat: "SimChat", message_id: Any, error: str) -> Dict[str, Any]:
         message = chat.messages.get(message_id) if isinstance(message_id, int) else None
         if message is None:
             raise bad(error)
@@ -574,7 +616,7 @@ class ApiMethods:
             sent.append(self._bot_message(target, fields, p))
         return sent
 
-    def _origin(self, chat: Any, original: Dict[str, Any]) -> Dict[str, Any]:
+    def _origin(self, chat: "SimChat", original: Dict[str, Any]) -> Dict[str, Any]:
         if chat.type == "channel":
             return {"type": "channel", "chat": chat.chat, "message_id": original["message_id"],
                     "date": original["date"]}

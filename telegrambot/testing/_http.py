@@ -13,7 +13,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import TCPServer
-from typing import Any, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, unquote
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: List[bytes] = []
             while True:
                 size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -191,7 +191,7 @@ class Server(HTTPServer):
 
     def server_bind(self) -> None:
         TCPServer.server_bind(self)  # skip HTTPServer's reverse DNS lookup
-        self.server_name, self.server_port = self.server_address[:2]
+        self.server_name, self.server_port = self.socket.getsockname()[:2]
 
     def start(self) -> None:
         self._closing = False
@@ -231,7 +231,8 @@ class Server(HTTPServer):
         if self._thread is not None:
             self._closing = True
             try:  # wake the blocking accept()
-                socket.create_connection(self.server_address[:2], timeout=timeout).close()
+                address = (self.server_name, self.server_port)
+                socket.create_connection(address, timeout=timeout).close()
             except OSError:
                 pass
             self._thread.join(timeout)

@@ -21,7 +21,7 @@ import re
 import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
 from urllib.parse import unquote, urlsplit
 
 from ._api import ApiError, ApiMethods
@@ -242,7 +242,8 @@ class Emulator(ApiMethods):
         ``username`` defaults to the first name in lower case (pass ``None`` for none).
         """
         with self._lock:
-            user = {"id": next(self._user_ids), "is_bot": False, "first_name": first_name}
+            user: Dict[str, Any] = {"id": next(self._user_ids), "is_bot": False,
+                                    "first_name": first_name}
             fields.setdefault("username", re.sub(r"\W", "", first_name.lower()) or None)
             user.update((k, v) for k, v in fields.items() if v is not None)
             chat = {"id": user["id"], "type": "private", "first_name": first_name}
@@ -532,9 +533,11 @@ class Emulator(ApiMethods):
 
     def _serve_file(self, path: str) -> Answer:
         match = _FILE_PATH.match(path)
+        if match is None or match.group(1) != self.token:
+            return json_answer(404, _NOT_FOUND)
         with self._lock:
-            stored = self._file_paths.get(match.group(2)) if match else None
-        if stored is None or match.group(1) != self.token:
+            stored = self._file_paths.get(match.group(2))
+        if stored is None:
             return json_answer(404, _NOT_FOUND)
         return Answer(200, stored.data, stored.mime_type or "application/octet-stream")
 
@@ -590,12 +593,13 @@ class Emulator(ApiMethods):
                      ) -> Optional[str]:
         """POST one update; None on a 2xx answer, else Telegram's kind of error text."""
         parts = urlsplit(url)
+        host = cast(str, parts.hostname)  # setWebhook accepts loopback hosts only
         if parts.scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=5,
+                host, parts.port, timeout=5,
                 context=ssl._create_unverified_context())  # loopback test certificates
         else:
-            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+            conn = http.client.HTTPConnection(host, parts.port, timeout=5)
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
