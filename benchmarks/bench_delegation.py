@@ -1,0 +1,165 @@
+"""Delegation at scale: many live ChatHandler delegates in one DelegatorBot.
+
+Measures, in one process and one run:
+
+1. dispatch cost of one message with 10,000 live listeners: the indexed hub against a
+   scan of every capture (what telepot does), the baseline;
+2. resident memory per idle delegate (RSS before and after starting them);
+3. messages per second through ``DelegatorBot.handle`` with 100 live delegates (baseline)
+   and with 10,000: handlers only count, no network;
+4. how long after their idle timeout all delegates have ended (thread count back to the
+   baseline).
+
+Run: ``python benchmarks/bench_delegation.py`` (about a minute; ``--help`` for sizes).
+"""
+
+import argparse
+import itertools
+import re
+import threading
+import time
+from typing import Any, Callable, Dict, List
+
+from telegrambot import DelegatorBot
+from telegrambot.delegate import create_open, pave_event_space, per_chat_id
+from telegrambot.helper import ChatHandler, ListenerHub, match_all
+
+_handled = itertools.count()
+
+
+def handled() -> int:
+    """Messages counted so far (read without counting)."""
+    return _handled.__reduce__()[1][0]
+
+
+class Counter(ChatHandler):
+    def on_chat_message(self, msg: Dict[str, Any]) -> None:
+        next(_handled)
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def message(number: int, chat_id: int) -> Dict[str, Any]:
+    return {"message_id": number, "date": 1700000000, "text": "hi",
+            "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "U"}}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("benchmark stalled: condition not met within %.0f s" % timeout)
+        time.sleep(0.01)
+
+
+def make_bot(timeout: float, stack_size: int) -> DelegatorBot:
+    bot = DelegatorBot("123456:bench", [pave_event_space()(per_chat_id(), create_open, Counter, timeout=timeout)],
+                       api_url="http://127.0.0.1:9", thread_stack_size=stack_size)
+    bot.scheduler.on_event(bot.handle)  # idle events take the same path as messages
+    bot.scheduler.run_as_thread()
+    return bot
+
+
+def start_delegates(bot: DelegatorBot, chats: int) -> float:
+    begin = time.perf_counter()
+    target = handled() + chats
+    for chat_id in range(1, chats + 1):
+        bot.handle(message(0, chat_id))
+    wait_until(lambda: handled() >= target, 120)
+    return time.perf_counter() - begin
+
+
+def throughput(bot: DelegatorBot, chats: int, count: int, rounds: int = 3) -> List[float]:
+    """Messages/s of each round: ``count`` messages round-robin over the chats, fed to
+    ``bot.handle`` and timed until every handler has counted its message."""
+    rates = []
+    for _ in range(rounds):
+        msgs = [message(n, n % chats + 1) for n in range(count)]
+        target = handled() + count
+        begin = time.perf_counter()
+        for msg in msgs:
+            bot.handle(msg)
+        wait_until(lambda target=target: handled() >= target, 120)
+        rates.append(count / (time.perf_counter() - begin))
+    return rates
+
+
+def summary(rates: List[float]) -> str:
+    return "best %.0f, median %.0f messages/s" % (max(rates), sorted(rates)[len(rates) // 2])
+
+
+def dispatch_cost(listeners: int, rounds: int) -> Dict[str, float]:
+    """Microseconds to find the listeners of one message: indexed hub vs scanning."""
+    hub = ListenerHub()
+    patterns: List[Any] = []
+    for chat_id in range(1, listeners + 1):
+        listener = hub.listener()
+        for pattern in ([{"chat": {"id": chat_id}}],
+                        [{re.compile("^_.+"): {"source": {"space": 1, "id": chat_id}}}]):
+            listener.capture(pattern)
+            patterns.append(pattern)
+    msgs = [message(n, n % listeners + 1) for n in range(rounds)]
+    begin = time.perf_counter()
+    for msg in msgs:
+        hub.matching(msg)
+    indexed = (time.perf_counter() - begin) / rounds * 1e6
+    scan_rounds = max(1, rounds // 500)
+    begin = time.perf_counter()
+    for msg in msgs[:scan_rounds]:
+        [p for p in patterns if match_all(msg, p)]
+    scanned = (time.perf_counter() - begin) / scan_rounds * 1e6
+    return {"indexed": indexed, "scan": scanned}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=60_000, help="messages per round (3 rounds)")
+    parser.add_argument("--timeout", type=float, default=20.0, help="idle timeout of the delegates")
+    parser.add_argument("--stack-size", type=int, default=256 * 1024, help="delegate thread stack (bytes)")
+    args = parser.parse_args()
+    print("delegation benchmark: %d delegates, 3 x %d messages, idle timeout %.0f s, stack %d KiB"
+          % (args.delegates, args.messages, args.timeout, args.stack_size // 1024))
+
+    cost = dispatch_cost(args.delegates, 20_000)
+    print("dispatch of one message among %d listeners: indexed %.1f us, scan of every capture "
+          "(baseline) %.0f us" % (args.delegates, cost["indexed"], cost["scan"]))
+
+    small = make_bot(60, args.stack_size)
+    start_delegates(small, 100)
+    rates = throughput(small, 100, args.messages)
+    small.stop(5)
+    print("throughput with 100 live delegates (baseline): %s" % summary(rates))
+
+    threads_before = threading.active_count()
+    rss_before = rss_kib()
+    bot = make_bot(args.timeout, args.stack_size)
+    spawn = start_delegates(bot, args.delegates)
+    time.sleep(0.5)  # let every delegate settle into waiting
+    rss_after = rss_kib()
+    per_delegate = (rss_after - rss_before) / args.delegates
+    print("started %d delegates in %.1f s; RSS %d -> %d KiB: %.1f KiB per idle delegate"
+          % (args.delegates, spawn, rss_before, rss_after, per_delegate))
+
+    rates = throughput(bot, args.delegates, args.messages)
+    last_message = time.monotonic()
+    print("throughput with %d live delegates: %s (%d delegates alive)"
+          % (args.delegates, summary(rates), bot.delegate_count()))
+
+    wait_until(lambda: threading.active_count() <= threads_before + 1, args.timeout + 60)
+    ended = time.monotonic() - last_message
+    print("all delegates ended %.1f s after the last message (idle timeout %.0f s: %.1f s after it); "
+          "threads %d -> %d" % (ended, args.timeout, ended - args.timeout, threads_before,
+                                 threading.active_count() - 1))
+    bot.stop(5)
+
+
+if __name__ == "__main__":
+    main()

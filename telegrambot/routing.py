@@ -1,0 +1,163 @@
+"""Key functions and routing tables for :class:`telegrambot.helper.Router`.
+
+A *key function* takes a message and returns what the router looks up: a key, or a tuple
+``(key,)``, ``(key, args)`` or ``(key, args, kwargs)`` whose extras are passed on to the
+handler. A *routing table* is a plain dict ``{key: handler}``; the key ``None`` is the
+default handler.
+
+Key functions that find nothing to route on (no command prefix, no regex match) return the
+1-tuple ``((None,),)``: the key ``(None,)``, which a table may map like any other key and
+which, unlike ``None``, is not the default.
+"""
+
+import re
+from typing import Any, Callable, Dict, Iterable, Pattern, Sequence, Union
+
+from ._flavor import all_content_types, content_type
+
+__all__ = [
+    "by_content_type",
+    "by_command",
+    "by_chat_command",
+    "by_text",
+    "by_data",
+    "by_regex",
+    "process_key",
+    "lower_key",
+    "upper_key",
+    "make_routing_table",
+    "make_content_type_routing_table",
+]
+
+KeyFunction = Callable[[Any], Any]
+
+#: What a key function returns when it finds nothing to route on.
+NO_KEY = ((None,),)
+
+
+def by_content_type() -> KeyFunction:
+    """Key: the message's content type; argument: that content (``msg[content_type]``)."""
+
+    def key(msg: Dict[str, Any]) -> Any:
+        kind = content_type(msg)
+        return kind, (msg[kind] if kind is not None else None,)
+
+    return key
+
+
+def by_command(
+    extractor: Callable[[Any], str],
+    prefix: Union[str, Sequence[str]] = ("/",),
+    separator: str = " ",
+    pass_args: bool = False,
+) -> KeyFunction:
+    """Key: the command at the head of ``extractor(msg)`` (the text after a ``prefix``, up
+    to ``separator``). With ``pass_args`` the words after it are passed as one list
+    argument. Text without a prefix gives the key ``(None,)``."""
+    prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+
+    def key(msg: Any) -> Any:
+        text = extractor(msg)
+        for head in prefixes:
+            if text.startswith(head):
+                words = text[len(head):].split(separator)
+                return words[0], ((words[1:],) if pass_args else ())
+        return NO_KEY
+
+    return key
+
+
+def by_chat_command(
+    prefix: Union[str, Sequence[str]] = ("/",), separator: str = " ", pass_args: bool = False
+) -> KeyFunction:
+    """:func:`by_command` on a chat message's ``text``."""
+    return by_command(lambda msg: msg["text"], prefix, separator, pass_args)
+
+
+def by_text() -> KeyFunction:
+    """Key: the message's ``text``."""
+    return lambda msg: msg["text"]
+
+
+def by_data() -> KeyFunction:
+    """Key: a callback query's ``data``."""
+    return lambda msg: msg["data"]
+
+
+def by_regex(
+    extractor: Callable[[Any], str], regex: Union[str, Pattern[str]], key: Any = 1
+) -> KeyFunction:
+    """Key: ``match.group(key)`` of the first match of ``regex`` in ``extractor(msg)``
+    (``key`` may be a tuple of groups); argument: the match object. No match gives the key
+    ``(None,)``."""
+    pattern = re.compile(regex) if isinstance(regex, str) else regex
+    groups = key if isinstance(key, tuple) else (key,)
+
+    def key_function(msg: Any) -> Any:
+        match = pattern.search(extractor(msg))
+        if match is None:
+            return NO_KEY
+        return match.group(*groups), (match,)
+
+    return key_function
+
+
+def process_key(processor: Callable[[Any], Any], fn: KeyFunction) -> KeyFunction:
+    """Wrap the key function ``fn`` so that ``processor`` transforms the key it returns
+    (extra arguments pass through unchanged)."""
+
+    def key(*args: Any, **kwargs: Any) -> Any:
+        k = fn(*args, **kwargs)
+        if isinstance(k, (tuple, list)):
+            return (processor(k[0]),) + tuple(k[1:])
+        return processor(k)
+
+    return key
+
+
+def _string_method(name: str) -> Callable[[Any], Any]:
+    def apply(key: Any) -> Any:
+        method = getattr(key, name, None)
+        return method() if callable(method) else key
+
+    return apply
+
+
+def lower_key(fn: KeyFunction) -> KeyFunction:
+    """Wrap ``fn`` so that string keys come out in lower case."""
+    return process_key(_string_method("lower"), fn)
+
+
+def upper_key(fn: KeyFunction) -> KeyFunction:
+    """Wrap ``fn`` so that string keys come out in upper case."""
+    return process_key(_string_method("upper"), fn)
+
+
+def _late_method(obj: Any, name: str) -> Callable[..., Any]:
+    # looked up at call time: ``obj`` need only define the handlers it uses
+    return lambda *args, **kwargs: getattr(obj, name)(*args, **kwargs)
+
+
+def make_routing_table(obj: Any, keys: Iterable[Any], prefix: str = "on_") -> Dict[Any, Any]:
+    """``{key: obj.<prefix><key>}`` for each key, each method looked up when called.
+
+    A key may also be a 1-tuple ``(key,)`` (same as ``key``) or a 2-tuple
+    ``(key, handler)`` used as it is.
+    """
+    table: Dict[Any, Any] = {}
+    for k in keys:
+        if isinstance(k, tuple):
+            if len(k) == 2:
+                table[k[0]] = k[1]
+                continue
+            if len(k) != 1:
+                raise ValueError(f"a routing table key must be key, (key,) or (key, handler): {k!r}")
+            k = k[0]
+        table[k] = _late_method(obj, prefix + k)
+    return table
+
+
+def make_content_type_routing_table(obj: Any, prefix: str = "on_") -> Dict[Any, Any]:
+    """A routing table over every content type of the Bot API: ``{'text': obj.on_text,
+    'photo': obj.on_photo, ...}``; pair it with :func:`by_content_type`."""
+    return make_routing_table(obj, all_content_types, prefix)
