@@ -25,7 +25,19 @@ import queue
 import re
 import threading
 import time
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+)
 
 from . import exception
 from ._flavor import flavor, is_event, message_identifier, update_flavors
@@ -417,7 +429,7 @@ class Listener:
         self._hub.close(self)
 
     def _drain(self) -> List[Any]:
-        left = []
+        left: List[Any] = []
         while True:
             try:
                 msg = self._queue.get_nowait()
@@ -464,9 +476,9 @@ def _proxy_specs() -> Dict[str, Dict[str, Tuple[str, str, Optional[int]]]]:
     except ImportError:  # pragma: no cover - older bot module
         RENAMED_METHODS = {}
     for old, new in RENAMED_METHODS.items():
-        for kind in specs.values():
-            if new in kind:
-                kind[old] = kind[new]
+        for table in specs.values():
+            if new in table:
+                table[old] = table[new]
     return specs
 
 
@@ -588,7 +600,7 @@ class Answerer:
             with self._lock:
                 slot = self._slots.get(user)
                 new = slot is None
-                if new:
+                if slot is None:
                     slot = self._slots[user] = _AnswerSlot()
             with slot.lock:
                 if slot.closed:
@@ -640,7 +652,8 @@ class Answerer:
 class AnswererMixin:
     """Gives a delegate an :class:`Answerer` as ``self.answerer``."""
 
-    Answerer = Answerer
+    if TYPE_CHECKING:  # provided by the delegate class this is mixed into
+        bot: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._answerer = self.Answerer(self.bot)
@@ -649,6 +662,9 @@ class AnswererMixin:
     @property
     def answerer(self) -> Answerer:
         return self._answerer
+
+    # after the property: in the class body the name means this attribute, not the class
+    Answerer: Type[Answerer] = Answerer
 
 
 # ------------------------------------------------------------------ callback query origins
@@ -848,7 +864,14 @@ class InterceptCallbackQueryMixin:
         both (see :class:`CallbackQueryCoordinator`).
     """
 
-    CallbackQueryCoordinator = CallbackQueryCoordinator
+    if TYPE_CHECKING:  # provided by the delegate class this is mixed into
+        id: Any
+        _bot: Any
+        on_message: Callable[[Any], Any]
+        on_close: Callable[[BaseException], Any]
+
+        @property
+        def listener(self) -> Listener: ...
 
     def __init__(self, intercept_callback_query: Any, *args: Any, **kwargs: Any) -> None:
         self.__origins_key = (type(self), self.id)
@@ -876,6 +899,9 @@ class InterceptCallbackQueryMixin:
     @property
     def callback_query_coordinator(self) -> CallbackQueryCoordinator:
         return self._callback_query_coordinator
+
+    # after the property: in the class body the name means this attribute, not the class
+    CallbackQueryCoordinator: Type[CallbackQueryCoordinator] = CallbackQueryCoordinator
 
 
 # ------------------------------------------------------------------ idle timeout and events
@@ -946,7 +972,10 @@ class IdleTerminateMixin:
     :param timeout: seconds without a message before the delegate closes.
     """
 
-    IdleEventCoordinator = IdleEventCoordinator
+    if TYPE_CHECKING:  # provided by the delegate class this is mixed into
+        scheduler: Any
+        on_message: Callable[[Any], Any]
+        on_close: Callable[[BaseException], Any]
 
     def __init__(self, timeout: float, *args: Any, **kwargs: Any) -> None:
         idlec = self._idle_event_coordinator = self.IdleEventCoordinator(self.scheduler, timeout)
@@ -958,6 +987,9 @@ class IdleTerminateMixin:
     @property
     def idle_event_coordinator(self) -> IdleEventCoordinator:
         return self._idle_event_coordinator
+
+    # after the property: in the class body the name means this attribute, not the class
+    IdleEventCoordinator: Type[IdleEventCoordinator] = IdleEventCoordinator
 
     def on__idle(self, event: Dict[str, Any]) -> None:
         """Close the delegate: it has been idle too long."""
@@ -1020,7 +1052,12 @@ class StandardEventMixin:
     :param event_space: supplied by :func:`telegrambot.delegate.pave_event_space`.
     """
 
-    StandardEventScheduler = StandardEventScheduler
+    if TYPE_CHECKING:  # provided by the delegate class this is mixed into
+        bot: Any
+        id: Any
+
+        @property
+        def listener(self) -> Listener: ...
 
     def __init__(self, event_space: Any, *args: Any, **kwargs: Any) -> None:
         self._scheduler = self.StandardEventScheduler(self.bot.scheduler, event_space, self.id)
@@ -1030,6 +1067,9 @@ class StandardEventMixin:
     @property
     def scheduler(self) -> StandardEventScheduler:
         return self._scheduler
+
+    # after the property: in the class body the name means this attribute, not the class
+    StandardEventScheduler: Type[StandardEventScheduler] = StandardEventScheduler
 
 
 # ------------------------------------------------------------------ contexts
