@@ -7,9 +7,25 @@ runs one handler thread per chat, user or callback origin.
 The public names are loaded on first use, so ``import telegrambot`` stays cheap.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what type checkers see; at run time the names load on first use
+    from ._delegator import DelegatorBot
+    from ._flavor import (
+        all_content_types,
+        flance,
+        flavor,
+        fleece,
+        glance,
+        is_event,
+        message_identifier,
+        origin_identifier,
+        peel,
+    )
+    from .bot import Bot
+    from .exception import TelegramBotException, TelegramError, TelepotException
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -29,7 +45,23 @@ _EXPORTS = {
     "TelegramError": "telegrambot.exception",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "Bot",
+    "DelegatorBot",
+    "TelegramBotException",
+    "TelegramError",
+    "TelepotException",
+    "all_content_types",
+    "flance",
+    "flavor",
+    "fleece",
+    "glance",
+    "is_event",
+    "message_identifier",
+    "origin_identifier",
+    "peel",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

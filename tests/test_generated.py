@@ -148,6 +148,7 @@ def test_calling_with_every_parameter_sends_every_parameter(emulator, bot, metho
 
 
 def test_public_surface_is_lazy_and_complete():
+    assert set(telegrambot.__all__) == set(telegrambot._EXPORTS) | {"__version__"}
     for name in telegrambot.__all__:
         if name != "__version__":
             assert getattr(telegrambot, name) is not None
