@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._flavor import is_event
 from .bot import Bot
-from .helper import Listener, ListenerHub
+from .helper import Listener, ListenerHub, _start_thread
 
 __all__ = ["DelegatorBot"]
 
@@ -102,8 +102,10 @@ class DelegatorBot(Bot):
         seed (a hashable seed) -- an unhashable seed always starts one, None none.
     :param thread_stack_size: stack size in bytes of delegate threads (at least 32 KiB;
         the default is the platform's). A small stack lets many thousands of delegates
-        live in little memory; note that setting it briefly changes the process-wide
-        :func:`threading.stack_size` while a delegate thread starts.
+        live in little memory. Note that it is set through the process-wide
+        :func:`threading.stack_size` while a delegate thread starts: delegate and
+        :class:`~telegrambot.helper.Answerer` threads start one at a time around it, but a
+        thread started elsewhere in the process at that moment gets the small stack too.
     :param widen_futex_hash: on Linux 6.16 and later, once 256 delegates are alive, switch
         this process to the kernel's global futex hash (one ``prctl`` call, logged at INFO),
         which keeps waking one of thousands of blocked threads cheap. Pass False to leave
@@ -157,47 +159,63 @@ class DelegatorBot(Bot):
         with self._lock:
             self._hub.deliver(msg)
             for pattern in self._patterns:
-                self._seed(pattern, msg, redeliver=False)
+                try:
+                    self._seed(pattern, msg)
+                except Exception:
+                    log.exception("delegation pattern failed on a message; skipped for this pattern")
 
-    def _seed(self, pattern: _Pattern, msg: Any, redeliver: bool) -> None:
-        """Find or start ``pattern``'s delegate for ``msg`` (lock held). ``redeliver``:
-        ``msg`` has not been through the hub, so a live delegate must be given it."""
+    def _seed(self, pattern: _Pattern, msg: Any) -> None:
+        """Start ``pattern``'s delegate for ``msg`` unless one is alive (lock held; ``msg``
+        has been through the hub)."""
+        seed = pattern.seeder(msg)
+        if seed is None:
+            return
         try:
-            seed = pattern.seeder(msg)
-            if seed is None:
-                return
-            try:
-                hash(seed)
-                hashable = True
-            except TypeError:
-                hashable = False
-            if hashable:
-                record = pattern.registry.get(seed)
-                if record is not None and not record.alive():
-                    self._retire(record)  # a thread of the caller's that ended
-                    record = pattern.registry.get(seed)
-                    redeliver = True
-                if record is not None:
-                    if redeliver:
-                        self._give(record, msg)
+            hash(seed)
+            hashable = True
+        except TypeError:
+            hashable = False
+        if hashable:
+            record = pattern.registry.get(seed)
+            if record is not None:
+                if record.alive():
                     return
-            if self._stopping or _is_idle_event(msg):
-                return
-            record = self._start(pattern, seed, hashable, msg)
-            if hashable:
-                pattern.registry[seed] = record
-        except Exception:
-            log.exception("delegation pattern failed on a message; skipped for this pattern")
+                # a thread of the caller's that ended: what it left, ``msg`` included if
+                # it was queued there, goes to a successor
+                if any(left is msg for left in self._retire(record)):
+                    return
+                if seed in pattern.registry:  # a successor, started for earlier leftovers
+                    self._succeed(record, msg)
+                    return
+        if self._stopping or _is_idle_event(msg):
+            return
+        record = self._start(pattern, seed, hashable, msg)
+        if hashable:
+            pattern.registry[seed] = record
 
-    def _give(self, record: _Record, msg: Any) -> None:
-        wanted = set(self._hub.matching(msg))
-        for listener in record.listeners:
-            if listener in wanted:
-                self._hub.put(listener, msg)
+    def _succeed(self, ended: _Record, msg: Any) -> None:
+        """Hand ``msg``, queued for the ended delegate, to its successor for the same seed,
+        started if need be (lock held). A message the delegate captured for another seed
+        is left alone: that seed's own delegate had it from the hub."""
+        pattern, seed = ended.pattern, ended.seed
+        try:
+            if _is_idle_event(msg) or pattern.seeder(msg) != seed:
+                return
+            successor = pattern.registry.get(seed)
+            if successor is None:
+                if not self._stopping:
+                    pattern.registry[seed] = self._start(pattern, seed, True, msg)
+                return
+            wanted = set(self._hub.matching(msg))
+            for listener in successor.listeners:
+                if listener in wanted:
+                    self._hub.put(listener, msg)
+        except Exception:
+            log.exception("handing a message on to the successor of delegate %r failed", seed)
 
     def _start(self, pattern: _Pattern, seed: Any, hashable: bool, msg: Any) -> _Record:
         record = _Record(pattern, seed, hashable)
-        self._constructing = record
+        constructing, self._constructing = self._constructing, record  # may nest
         try:
             delegate = pattern.delegator((self, msg, seed))
             if _startable(delegate):
@@ -206,27 +224,17 @@ class DelegatorBot(Bot):
                 record.thread = threading.Thread(
                     target=self._run, args=(record, _target(delegate)),
                     name=f"telegrambot-delegate-{seed}", daemon=True)
-            self._start_thread(record.thread)
+            _start_thread(record.thread, self._stack_size)
         except BaseException:
             for listener in record.listeners:
                 self._hub.close(listener)
             raise
         finally:
-            self._constructing = None
+            self._constructing = constructing
         self._live[record] = None
         if self._widen_futex_hash and len(self._live) >= _MANY_THREADS:
             _widen_futex_hash()
         return record
-
-    def _start_thread(self, thread: Any) -> None:
-        if self._stack_size is None:
-            thread.start()
-            return
-        previous = threading.stack_size(self._stack_size)
-        try:
-            thread.start()
-        finally:
-            threading.stack_size(previous)
 
     def _run(self, record: _Record, target: Callable[[], Any]) -> None:
         _current.record = record
@@ -239,11 +247,11 @@ class DelegatorBot(Bot):
             with self._lock:
                 self._retire(record)
 
-    def _retire(self, record: _Record) -> None:
-        """Forget an ended delegate (lock held); what was still queued for it goes to its
-        pattern again, reaching a successor."""
+    def _retire(self, record: _Record) -> List[Any]:
+        """Forget an ended delegate (lock held). What was still queued for it goes to its
+        successor (see :meth:`_succeed`); returns those messages."""
         if record.retired:
-            return
+            return []
         record.retired = True
         self._live.pop(record, None)
         if record.hashable and record.pattern.registry.get(record.seed) is record:
@@ -251,9 +259,10 @@ class DelegatorBot(Bot):
         leftovers: List[Any] = []
         for listener in record.listeners:
             leftovers.extend(self._hub.close(listener))
-        for msg in leftovers:
-            if not _is_idle_event(msg):
-                self._seed(record.pattern, msg, redeliver=True)
+        if record.hashable:  # an unhashable seed's messages each started a delegate of their own
+            for msg in leftovers:
+                self._succeed(record, msg)
+        return leftovers
 
     # -- stopping ------------------------------------------------------------------------
 

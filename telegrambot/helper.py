@@ -190,6 +190,8 @@ class ListenerHub:
     """
 
     def __init__(self, lock: Optional[Any] = None, max_waking: int = 16) -> None:
+        if max_waking < 1:
+            raise ValueError("max_waking must be at least 1 (or no message could be queued)")
         self.lock = lock if lock is not None else threading.RLock()
         self._shapes: Dict[Tuple[Any, ...], _Shape] = {}
         self._scan: Dict[_Capture, None] = {}
@@ -560,6 +562,27 @@ class Editor(_Proxy):
         super().__init__(bot, msg_identifier)
 
 
+# ------------------------------------------------------------------ threads
+
+# threading.stack_size() is process-wide: a thread started while another start has it
+# changed would get that size. Delegate and Answerer threads start one at a time on this.
+_start_lock = threading.Lock()
+
+
+def _start_thread(thread: Any, stack_size: Optional[int] = None) -> None:
+    """Start ``thread``, with a stack of ``stack_size`` bytes if given (the process-wide
+    setting is restored right after)."""
+    with _start_lock:
+        if stack_size is None:
+            thread.start()
+            return
+        previous = threading.stack_size(stack_size)
+        try:
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+
+
 # ------------------------------------------------------------------ answerer
 
 
@@ -608,8 +631,8 @@ class Answerer:
                 slot.latest = job
             break
         if new:
-            threading.Thread(target=self._work, args=(user, slot),
-                             name=f"telegrambot-answerer-{user}", daemon=True).start()
+            _start_thread(threading.Thread(target=self._work, args=(user, slot),
+                                           name=f"telegrambot-answerer-{user}", daemon=True))
 
     def _work(self, user: Any, slot: _AnswerSlot) -> None:
         while True:
@@ -628,12 +651,13 @@ class Answerer:
                 log.exception("computing the answer to inline query %s failed", inline_query.get("id"))
                 continue
             with slot.lock:
-                if slot.latest is not None:
-                    continue  # superseded: drop this answer, compute the newer one
-                try:
-                    self._send(inline_query["id"], answer)
-                except Exception:
-                    log.exception("answering inline query %s failed", inline_query.get("id"))
+                superseded = slot.latest is not None
+            if superseded:
+                continue  # drop this answer, compute the newer one
+            try:  # outside the lock: a newer query is taken at once, not after this request
+                self._send(inline_query["id"], answer)
+            except Exception:
+                log.exception("answering inline query %s failed", inline_query.get("id"))
 
     def _send(self, query_id: str, answer: Any) -> None:
         if isinstance(answer, list):
@@ -686,6 +710,26 @@ def _origin_pattern(origin: Tuple[Any, ...]) -> List[Any]:
 
 def _get(obj: Any, key: str) -> Any:
     return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+
+def _argument_finder(func: Callable[..., Any], name: str, default: Optional[int] = None
+                     ) -> Callable[[Tuple[Any, ...], Dict[str, Any]], Any]:
+    """A function that picks the argument ``name`` out of a call ``func(*args, **kwargs)``;
+    where ``func`` has no such positional parameter, the one at ``default`` (or None)."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # no signature to read
+        params = []
+    positional = [p.name for p in params
+                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    position = positional.index(name) if name in positional else default
+
+    def find(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+        if name in kwargs:
+            return kwargs[name]
+        return args[position] if position is not None and position < len(args) else None
+
+    return find
 
 
 def _has_callback_data(kwargs: Dict[str, Any]) -> bool:
@@ -781,27 +825,36 @@ class CallbackQueryCoordinator:
 
     def augment_send(self, send_func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a sending method: a sent message whose inline keyboard carries
-        ``callback_data`` becomes a captured origin."""
+        ``callback_data`` becomes a captured origin (for a copy, answered with a bare
+        MessageId, in the chat the call names)."""
+        chat_id = _argument_finder(send_func, "chat_id")
 
         def augmented(*args: Any, **kwargs: Any) -> Any:
             sent = send_func(*args, **kwargs)
             if self._enable_chat and isinstance(sent, dict) and _has_callback_data(kwargs):
-                self.capture_origin(message_identifier(sent))
+                if "chat" in sent:
+                    self.capture_origin(message_identifier(sent))
+                elif "message_id" in sent and chat_id(args, kwargs) is not None:
+                    self.capture_origin((chat_id(args, kwargs), sent["message_id"]))
             return sent
 
         return augmented
 
     def augment_edit(self, edit_func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap an editing method: an edit that leaves an inline keyboard with
-        ``callback_data`` captures the message as origin, one that removes it stops."""
+        ``callback_data`` captures the message as origin, one that removes it stops.
 
-        def augmented(msg_identifier: Any, *args: Any, **kwargs: Any) -> Any:
-            edited = edit_func(msg_identifier, *args, **kwargs)
+        The message is the call's ``msg_identifier`` argument (the first one if
+        ``edit_func`` has no parameter of that name)."""
+        msg_identifier = _argument_finder(edit_func, "msg_identifier", default=0)
+
+        def augmented(*args: Any, **kwargs: Any) -> Any:
+            edited = edit_func(*args, **kwargs)
             if (edited is True and self._enable_inline) or (isinstance(edited, dict) and self._enable_chat):
                 if _has_callback_data(kwargs):
-                    self.capture_origin(msg_identifier)
+                    self.capture_origin(msg_identifier(args, kwargs))
                 else:
-                    self.uncapture_origin(msg_identifier)
+                    self.uncapture_origin(msg_identifier(args, kwargs))
             return edited
 
         return augmented
@@ -910,9 +963,9 @@ class InterceptCallbackQueryMixin:
 class IdleEventCoordinator:
     """Closes a delegate after ``timeout`` seconds without a message.
 
-    One ``_idle`` event is pending at a time. Messages only note the time they arrive;
-    when the event fires early (messages came since), it is set again for the remaining
-    time, so handling a message costs no scheduler work.
+    One ``_idle`` event is pending at a time. While it is, messages only note the time
+    they arrive; when it fires early (messages came since), it is set again for the
+    remaining time, so handling a message costs no scheduler work.
     """
 
     def __init__(self, scheduler: Any, timeout: float) -> None:
@@ -931,12 +984,13 @@ class IdleEventCoordinator:
             self._schedule(self._timeout_seconds)
 
     def augment_on_message(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """Wrap ``on_message``: note each message's arrival, pass on only the idle event
-        that marks a real timeout."""
+        """Wrap ``on_message``: each message restarts the countdown (setting the event
+        again if an earlier one fired without closing the delegate); only the idle event
+        that marks a real timeout is passed on."""
 
         def augmented(msg: Any) -> Any:
             if not is_event(msg):
-                self._last = time.monotonic()
+                self.refresh()
             elif "_idle" in msg:
                 event = self._timeout_event
                 if event is None or msg is not event.data:
@@ -1101,55 +1155,46 @@ class ListenerContext:
 class ChatContext(ListenerContext):
     """A context for one chat: ``chat_id``, ``sender`` and ``administrator``."""
 
-    def __init__(self, bot: Any, context_id: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(bot, context_id, *args, **kwargs)
-        self._sender = Sender(self.bot, context_id)
-        self._administrator = Administrator(self.bot, context_id)
-
     @property
     def chat_id(self) -> Any:
         return self._id
 
-    @property
+    @functools.cached_property
     def sender(self) -> Sender:
-        return self._sender
+        """A :class:`Sender` to this chat (made on first use)."""
+        return Sender(self.bot, self._id)
 
-    @property
+    @functools.cached_property
     def administrator(self) -> Administrator:
-        return self._administrator
+        """An :class:`Administrator` of this chat (made on first use)."""
+        return Administrator(self.bot, self._id)
 
 
 class UserContext(ListenerContext):
     """A context for one user: ``user_id`` and a ``sender`` to their private chat."""
 
-    def __init__(self, bot: Any, context_id: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(bot, context_id, *args, **kwargs)
-        self._sender = Sender(self.bot, context_id)
-
     @property
     def user_id(self) -> Any:
         return self._id
 
-    @property
+    @functools.cached_property
     def sender(self) -> Sender:
-        return self._sender
+        """A :class:`Sender` to the user's private chat (made on first use)."""
+        return Sender(self.bot, self._id)
 
 
 class CallbackQueryOriginContext(ListenerContext):
     """A context for the message callback queries come from: ``origin`` and an ``editor``."""
-
-    def __init__(self, bot: Any, context_id: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(bot, context_id, *args, **kwargs)
-        self._editor = Editor(self.bot, context_id)
 
     @property
     def origin(self) -> Any:
         """The origin's message identifier."""
         return self._id
 
-    @property
+    @functools.cached_property
     def editor(self) -> Editor:
-        return self._editor
+        """An :class:`Editor` of the origin (made on first use)."""
+        return Editor(self.bot, self._id)
 
 
 def openable(cls: type) -> type:

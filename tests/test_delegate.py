@@ -36,7 +36,7 @@ from telegrambot.delegate import (
     per_message,
     until,
 )
-from telegrambot.exception import IdleTerminate, StopListening
+from telegrambot.exception import IdleTerminate, StopListening, WaitTooLong
 from telegrambot.helper import (
     AnswererMixin,
     CallbackQueryOriginHandler,
@@ -725,3 +725,117 @@ def test_an_idle_event_never_starts_a_delegate(emulator, make_bot, journal):
     assert seeder(idle) == 5  # it has a seed, but concerns only a delegate that is gone
     bot.handle(idle)
     assert bot.delegate_count() == 0 and delegate_threads() == []
+
+
+def test_a_message_for_an_ended_thread_object_reaches_its_successor_once(emulator, make_bot, journal):
+    class Worker(threading.Thread):
+        """A delegate of the caller's own: a thread object with a listener."""
+
+        def __init__(self, seed_tuple):
+            super().__init__(name="telegrambot-test-worker", daemon=True)
+            bot, msg, seed = seed_tuple
+            self.serial = next(SERIALS)
+            self.listener = bot.create_listener()
+            self.listener.capture([{"chat": {"id": seed}}])
+            journal.add("got", self.serial, msg["text"])
+
+        def run(self):
+            try:
+                while True:  # until nothing more comes: a duplicate would already be queued
+                    journal.add("got", self.serial, self.listener.wait(timeout=0.2)["text"])
+            except WaitTooLong:
+                journal.add("ended", self.serial)
+
+    bot = make_bot([(per_chat_id(), Worker)], loop=False)
+    bot.handle(text_msg(3, "one"))
+    journal.wait_count("ended", 1)
+    for thread in threading.enumerate():
+        if thread.name == "telegrambot-test-worker":
+            thread.join(5)
+    bot.handle(text_msg(3, "two"))  # queued in the ended worker's listener, then handed on
+    journal.wait_count("ended", 2)
+    got = journal.of("got")
+    assert [text for _, text in got] == ["one", "two"] and got[0][0] != got[1][0]
+
+
+def test_what_a_closing_delegate_captured_for_another_seed_is_not_handed_out_again(emulator, make_bot, journal):
+    gate = threading.Event()
+
+    class Eavesdropper(ChatHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.chat_id == 1:
+                self.listener.capture([{"chat": {"id": 2}}])  # also hears chat 2
+
+        def on_chat_message(self, msg):
+            journal.add("got", self.chat_id, msg["chat"]["id"], msg["text"])
+            if msg["text"] == "close":
+                gate.wait(5)
+                self.close()
+
+    bot = make_bot([pave_event_space()(per_chat_id(), create_open, Eavesdropper, timeout=5)], loop=False)
+    bot.handle(text_msg(1, "close"))
+    journal.wait_count("got", 1)
+    bot.handle(text_msg(2, "x"))  # starts chat 2's delegate, and is queued for chat 1's too
+    journal.wait_count("got", 2)
+    gate.set()
+    wait_threads(lambda names: names == ["telegrambot-delegate-2"])
+    bot.handle(text_msg(2, "y"))
+    journal.wait_for(lambda es: ("got", 2, 2, "y") in es)
+    assert [text for who, _, text in journal.of("got") if who == 2] == ["x", "y"]
+
+
+def test_delegate_starts_on_two_bots_at_once_leave_the_stack_size_as_it_was(emulator, make_bot):
+    before = threading.stack_size()
+    a_in, b_in, a_done = threading.Event(), threading.Event(), threading.Event()
+
+    class Gate(threading.Thread):
+        """A thread object whose start() holds on until another event (bounded)."""
+
+        def __init__(self, entered, proceed):
+            super().__init__(name="telegrambot-test-gate", daemon=True)
+            self.entered, self.proceed = entered, proceed
+
+        def start(self):
+            self.entered.set()
+            self.proceed.wait(0.3)  # times out when the other bot's start waits for this one
+            super().start()
+
+        def run(self):
+            pass
+
+    bot_a = make_bot([(per_chat_id(), lambda st: Gate(a_in, b_in))], loop=False,
+                     thread_stack_size=64 * 1024)
+    bot_b = make_bot([(per_chat_id(), lambda st: Gate(b_in, a_done))], loop=False,
+                     thread_stack_size=128 * 1024)
+    handlers = [threading.Thread(target=bot.handle, args=(text_msg(n, "x"),), name="telegrambot-test-handle")
+                for n, bot in ((1, bot_a), (2, bot_b))]
+    try:
+        handlers[0].start()
+        assert a_in.wait(5)  # bot A is starting its delegate, with its stack size set
+        handlers[1].start()
+        handlers[0].join(5)
+        a_done.set()
+        handlers[1].join(5)
+        assert threading.stack_size() == before
+    finally:
+        threading.stack_size(before)
+
+
+def test_a_delegate_built_while_another_is_being_built_leaves_it_its_listener(emulator, make_bot, journal):
+    class Spawner(ChatHandler):
+        def __init__(self, seed_tuple, **kwargs):
+            bot, _, seed = seed_tuple
+            if seed == 1:
+                bot.handle(text_msg(2, "spawned"))  # chat 2's delegate is built inside this
+            super().__init__(seed_tuple, **kwargs)  # and then this one's listener
+            journal.add("built", self)
+
+        def on_chat_message(self, msg):
+            self.close()
+
+    bot = make_bot([pave_event_space()(per_chat_id(), create_open, Spawner, timeout=5)], loop=False)
+    bot.handle(text_msg(1, "go"))
+    journal.wait_count("built", 2)
+    wait_threads(lambda names: not names)
+    assert [delegate.listener.closed for (delegate,) in journal.of("built")] == [True, True]

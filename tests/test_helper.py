@@ -4,6 +4,7 @@ the facts file, the callback query coordinator, SafeDict, Answerer answer forms.
 import json
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -142,12 +143,20 @@ def test_many_waiting_listeners_are_woken_a_few_at_a_time():
                for w in listeners]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 5
+    while not all(listener._waiting for listener in listeners):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    most = 0
     for n in range(20):
         hub.deliver({"chat": {"id": n}})
+        most = max(most, hub._waking)
     for thread in threads:
         thread.join(5)
     assert sorted(m["chat"]["id"] for m in got) == list(range(20))
-    assert hub._waking == 0
+    assert most <= 2 and hub._waking == 0
+    with pytest.raises(ValueError, match="max_waking"):
+        ListenerHub(max_waking=0)  # put() would wait forever
 
 
 # ------------------------------------------------------------------ Router
@@ -367,6 +376,22 @@ def test_callback_query_coordinator_tracks_origins():
         CallbackQueryCoordinator(1, set(), "yes", False)
 
 
+def test_augmented_bot_captures_copies_and_the_message_a_checklist_edit_names(emulator):
+    bot = emulator.make_bot()
+    alice = emulator.user("Alice")
+    origins = set()
+    augmented = CallbackQueryCoordinator(1, origins, True, True).augment_bot(bot)
+    keyboard = {"inline_keyboard": [[{"text": "x", "callback_data": "x"}]]}
+    original = bot.sendMessage(alice.id, "original")
+    copy = augmented.copyMessage(alice.id, alice.id, original["message_id"], reply_markup=keyboard)
+    assert origins == {(alice.id, copy["message_id"])}  # a MessageId answer: the chat is the call's
+    origins.clear()
+    augmented.editMessageChecklist("bc", (alice.id, original["message_id"]), {"title": "t"},
+                                   reply_markup=keyboard)  # msg_identifier after business_connection_id
+    assert origins == {(alice.id, original["message_id"])}
+    bot.close()
+
+
 def test_idle_coordinator_costs_no_scheduler_work_per_message():
     scheduler = Scheduler()
     standard = StandardEventScheduler(scheduler, 5, 42)
@@ -384,6 +409,21 @@ def test_idle_coordinator_costs_no_scheduler_work_per_message():
     assert scheduler.pending() == 0
     with pytest.raises(ValueError):
         standard.make_event_data("alarm", {})
+
+
+def test_idle_coordinator_rearms_after_an_idle_event_that_did_not_close():
+    scheduler = Scheduler()
+    standard = StandardEventScheduler(scheduler, 5, 42)
+    idle = IdleEventCoordinator(standard, 0)
+    handled = []
+    on_message = idle.augment_on_message(handled.append)  # on__idle that does not close
+    idle.refresh()
+    event = idle._timeout_event
+    standard.cancel(event)  # as if it had fired
+    on_message(event.data)
+    assert handled == [event.data] and scheduler.pending() == 0
+    on_message(MESSAGE)  # the delegate lives on: the next message starts a new countdown
+    assert scheduler.pending() == 1
 
 
 def test_safe_dict_under_concurrent_use():
@@ -407,6 +447,33 @@ def test_safe_dict_under_concurrent_use():
     for thread in threads:
         thread.join(10)
     assert not errors and set(d) == {0, 10_000, 20_000, 30_000}
+
+
+def test_answerer_takes_a_new_query_while_an_answer_is_being_sent():
+    sending, release = threading.Event(), threading.Event()
+    sent = []
+
+    class SlowBot:
+        def answerInlineQuery(self, query_id, results, **kwargs):
+            sent.append(query_id)
+            sending.set()
+            release.wait(5)
+
+    answerer = Answerer(SlowBot())
+    answerer.answer({"id": "1", "from": {"id": 9}}, lambda: [])
+    assert sending.wait(5)
+    second = threading.Thread(target=answerer.answer, args=({"id": "2", "from": {"id": 9}}, lambda: []),
+                              name="telegrambot-test-answer")
+    second.start()
+    second.join(2)
+    blocked = second.is_alive()
+    release.set()
+    second.join(5)
+    assert not blocked  # the delegate handing over a query does not wait on the network
+    deadline = time.monotonic() + 5
+    while sent != ["1", "2"]:
+        assert time.monotonic() < deadline, sent
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("answer, sent", [
