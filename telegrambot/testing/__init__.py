@@ -20,6 +20,9 @@ What it offers:
 - parameters by query string, urlencoded form, JSON body or multipart/form-data (uploads and
   ``attach://`` parts); uploads are kept, so ``getFile`` and ``/file/bot<token>/<path>``
   give the same bytes back;
+- ``parse_mode`` ("HTML", "MarkdownV2", "Markdown") applied as Telegram does: texts and
+  captions are stored as plain text plus ``entities`` (:mod:`telegrambot.text`), and
+  malformed markup is a 400 ``can't parse entities``;
 - ``getUpdates`` long polling (wakes at once when an update is pushed) and ``setWebhook``
   delivery to a loopback URL with the ``X-Telegram-Bot-Api-Secret-Token`` header, retried;
 - simulated people (:class:`SimUser`, :class:`SimChat`) that push every update type, see

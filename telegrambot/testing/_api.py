@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ..text import EntityParseError, parse
 from ._http import Answer, json_answer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +43,10 @@ _ECHO = {
     "rich_message": "rich_message", "has_spoiler": "has_media_spoiler",
     "protect_content": "has_protected_content", "message_effect_id": "effect_id",
 }
+# formatted text parameter, its parse mode parameter, the entities it becomes
+_FORMATTED = (("text", "parse_mode", "entities"), ("caption", "parse_mode", "caption_entities"),
+              ("question", "question_parse_mode", "question_entities"),
+              ("explanation", "explanation_parse_mode", "explanation_entities"))
 # media parameter -> folder of its stored files
 MEDIA_KINDS = {
     "photo": "photos", "audio": "music", "document": "documents", "video": "videos",
@@ -133,6 +138,7 @@ class ApiMethods:
         self._check_required(method, params, files)
         handler = getattr(self, "_api_" + method, None)
         with self._cond:
+            params = self._formatted(params)
             if handler is not None:
                 return handler(params, files)
             return self._generic(method, params, files)
@@ -146,6 +152,43 @@ class ApiMethods:
             if name in MEDIA_KINDS:
                 raise bad("there is no %s in the request" % name.replace("_", " "))
             raise bad("%s is empty" % name)
+
+    def _formatted(self, p: Params) -> Params:
+        """``p`` with its text and captions in a parse mode turned into plain text and
+        entities, as Telegram stores them (in InputMedia items too); the parse mode wins
+        over entities given as well."""
+        p = dict(p)
+        for text_key, mode_key, entities_key in _FORMATTED:
+            if not p.get(mode_key) or not isinstance(p.get(text_key), str):
+                continue
+            try:
+                plain, entities = parse(p[text_key], p[mode_key])
+            except EntityParseError as exc:
+                raise bad(exc.description)
+            except ValueError:
+                raise bad("unsupported parse_mode")
+            if text_key == "text" and not plain.strip():
+                raise bad("message text is empty")
+            p[text_key] = plain
+            p.pop(entities_key, None)
+            if entities:
+                p[entities_key] = [self._mentioned(entity) for entity in entities]
+        media = p.get("media")
+        if isinstance(media, dict):
+            p["media"] = self._formatted(media)
+        elif isinstance(media, list):
+            p["media"] = [self._formatted(m) if isinstance(m, dict) else m for m in media]
+        return p
+
+    def _mentioned(self, entity: Dict[str, Any]) -> Dict[str, Any]:
+        """A parsed entity, a text_mention with the whole User it names."""
+        if entity["type"] != "text_mention":
+            return entity
+        user_id = entity["user"]["id"]
+        known = self._users.get(user_id)
+        user = self.bot_from if user_id == self.bot_user["id"] else (
+            known.user if known is not None else self.facts.build("User", {"id": user_id}))
+        return dict(entity, user=user)
 
     def _generic(self, method: str, p: Params, files: Files) -> Any:
         returns = self.facts.methods[method]["returns"]
