@@ -2,8 +2,9 @@
 
 ``define`` makes a namedtuple class whose constructor takes keywords only as needed,
 ignores unknown fields, renames Python keywords (``from`` -> ``from_``), fills in fixed
-discriminator values and converts nested dicts into their own types. ``define_abstract``
-makes a callable that picks the right subtype for a dict.
+discriminator values and converts nested dicts into their own types (a nested dict that
+fits none of its abstract type's subtypes, one from a newer API, stays a dict).
+``define_abstract`` makes a callable that picks the right subtype for a dict.
 """
 
 import collections
@@ -24,7 +25,13 @@ def _resolve(spec: str) -> Callable[[Any], Any]:
         if depth:
             return [convert(item, depth - 1) for item in value]
         if isinstance(value, dict):
-            return _registry[name](**value)
+            target = _registry[name]
+            if isinstance(target, _Abstract):
+                try:
+                    target = target.resolve(value)
+                except ValueError:  # a subtype newer than this library: keep the dict
+                    return value
+            return target(**value)
         return value  # already an object (or something we leave alone)
 
     return convert
@@ -43,7 +50,11 @@ class _Object(tuple):
         if "from" in kwargs:
             kwargs["from_"] = kwargs.pop("from")
         values = {k: v for k, v in kwargs.items() if k in cls._known}
-        for k, v in cls._fixed.items():
+        fixed = cls._fixed
+        if args:  # values given by position (copy, pickle) are taken as they are
+            given = cls._fields[: len(args)]  # type: ignore[attr-defined]
+            fixed = {k: v for k, v in fixed.items() if k not in given}
+        for k, v in fixed.items():
             values.setdefault(k, v)
         converters = cls._converters
         if converters is None:

@@ -5,16 +5,20 @@ One :class:`Transport` per :class:`~telegrambot.Bot`: a urllib3 pool for ordinar
 ``getUpdates``, so that a 20-second poll never holds up a send from another thread.
 
 Encoding: parameters whose value is None are left out; objects (dicts, lists, namedtuples)
-are sent as JSON with None fields dropped; ``datetime`` becomes a unix time and
-``timedelta`` a number of seconds. A request is a JSON body unless something is uploaded,
-then a streamed ``multipart/form-data`` body in which files inside objects are referred to
-as ``attach://<name>``.
+are sent as JSON with None fields dropped; ``datetime`` becomes a unix time (a naive one
+is taken as local time, as ``datetime.timestamp()`` does) and ``timedelta`` a number of
+seconds. A request is a JSON body unless something is uploaded, then a streamed
+``multipart/form-data`` body in which files inside objects are referred to as
+``attach://<name>``. An open file is sent from its current position; when the call fails,
+it is put back there, so the same call can simply be made again (a stream that cannot
+seek, such as a pipe, is read whole before sending and cannot be put back).
 
 The bot token is part of every URL, so it is kept out of everything this module lets
 escape: exception messages (urllib3's included, which become ``__cause__``) and
 urllib3's own log records.
 """
 
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -22,6 +26,7 @@ import logging
 import mimetypes
 import os
 import pathlib
+import queue
 import re
 import socket
 import threading
@@ -59,18 +64,29 @@ _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
 
 # ---------------------------------------------------------------- token redaction
 
-_known_tokens: "set[str]" = set()
-_TOKEN_IN_TEXT = re.compile(r"\d{3,}:[A-Za-z0-9_-]{10,}")
+# Replaced, never changed in place: redact() may iterate it while another thread registers.
+_known_tokens: Tuple[str, ...] = ()
+_tokens_lock = threading.Lock()
+# the ":" may be percent-encoded, as in an error page that quotes the URL
+_TOKEN_IN_TEXT = re.compile(r"\d{3,}(?::|%3[Aa])[A-Za-z0-9_-]{10,}")
 
 
 def register_token(token: str) -> None:
     """Remember ``token`` so :func:`redact` removes it wherever it appears."""
+    global _known_tokens
     if token:
-        _known_tokens.add(token)
+        forms = {token, token.replace(":", "%3A"), token.replace(":", "%3a")}
+        with _tokens_lock:
+            # longest first, so a token that contains another is replaced whole
+            _known_tokens = tuple(sorted(forms.union(_known_tokens), key=len, reverse=True))
 
 
 def redact(text: str) -> str:
-    """``text`` with every bot token (known ones, and anything shaped like one) replaced."""
+    """``text`` with every bot token (known ones, and anything shaped like one) replaced.
+
+    A token whose ":" is percent-encoded (``%3A``, as a page quoting the URL may show it)
+    is found too.
+    """
     for token in _known_tokens:
         if token in text:
             text = text.replace(token, "<token>")
@@ -200,27 +216,28 @@ def _scalar(value: Any) -> Any:
 
 
 class _Upload:
-    """A file part of a multipart body."""
+    """A file part of a multipart body; ``start`` is where an open file was when found."""
 
-    __slots__ = ("field", "filename", "source", "size")
+    __slots__ = ("field", "filename", "source", "size", "start")
 
-    def __init__(self, field: str, filename: str, source: Any, size: int) -> None:
+    def __init__(self, field: str, filename: str, source: Any, size: int, start: Optional[int] = None) -> None:
         self.field, self.filename, self.source, self.size = field, filename, source, size
+        self.start = start
 
 
-def _remaining_size(f: Any) -> Optional[int]:
-    """Bytes left to read in the open file ``f``, or None if it cannot tell."""
-    try:
-        if hasattr(f, "fileno"):
-            return int(os.fstat(f.fileno()).st_size - f.tell())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
+def _position_and_size(f: Any) -> Optional[Tuple[int, int]]:
+    """Where the open file ``f`` is and how many bytes are left, or None if it cannot tell."""
     try:
         start = f.tell()
+        if hasattr(f, "fileno"):
+            try:
+                return start, max(0, os.fstat(f.fileno()).st_size - start)
+            except (OSError, ValueError, io.UnsupportedOperation):
+                pass
         f.seek(0, io.SEEK_END)
         size = int(f.tell() - start)
         f.seek(start)
-        return size
+        return start, size
     except (OSError, ValueError, io.UnsupportedOperation):
         return None
 
@@ -244,11 +261,11 @@ def _open_upload(field: str, value: Any) -> _Upload:
         filename = os.path.basename(name) if isinstance(name, str) else field
     if isinstance(value, io.TextIOBase):
         raise TypeError("%s: open the file in binary mode ('rb') to upload it" % field)
-    remaining = _remaining_size(value)
-    if remaining is None:  # a stream that cannot seek: read it once
+    where = _position_and_size(value)
+    if where is None:  # a stream that cannot seek: read it once
         data = value.read()
         return _Upload(field, filename, bytes(data), len(data))
-    return _Upload(field, filename, value, remaining)
+    return _Upload(field, filename, value, where[1], where[0])
 
 
 class _Encoder:
@@ -347,7 +364,7 @@ def _multipart(fields: Dict[str, Any], uploads: List[_Upload]) -> Tuple[Any, Dic
             (
                 '--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
                 "Content-Type: %s\r\n\r\n" % (boundary, up.field, filename, content_type)
-            ).encode("utf-8")
+            ).encode("utf-8", "replace")  # a file name that is not valid text gets "?"s
         )
         parts.append(up)
         parts.append(b"\r\n")
@@ -357,23 +374,39 @@ def _multipart(fields: Dict[str, Any], uploads: List[_Upload]) -> Tuple[Any, Dic
         "Content-Type": "multipart/form-data; boundary=%s" % boundary,
         "Content-Length": str(length),
     }
-    return _stream(parts), headers
+    return _MultipartBody(parts, uploads), headers
 
 
-def _stream(parts: List[Any]) -> Iterator[bytes]:
-    """The body, a chunk at a time: files are read as they are sent, never held whole."""
-    for part in parts:
-        if not isinstance(part, _Upload):
-            yield part
-            continue
-        source = part.source
-        if isinstance(source, bytes):
-            yield source
-        elif isinstance(source, pathlib.PurePath):
-            with open(source, "rb") as f:
-                yield from _read_chunks(f, part.size)
-        else:
-            yield from _read_chunks(source, part.size)
+class _MultipartBody:
+    """A streamed multipart body: files are read as they are sent, never held whole."""
+
+    __slots__ = ("parts", "uploads")
+
+    def __init__(self, parts: List[Any], uploads: List[_Upload]) -> None:
+        self.parts, self.uploads = parts, uploads
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self.parts:
+            if not isinstance(part, _Upload):
+                yield part
+                continue
+            source = part.source
+            if isinstance(source, bytes):
+                yield source
+            elif isinstance(source, pathlib.PurePath):
+                with open(source, "rb") as f:
+                    yield from _read_chunks(f, part.size)
+            else:
+                yield from _read_chunks(source, part.size)
+
+    def rewind(self) -> None:
+        """Put every open file back where it was found (after a failed call)."""
+        for up in self.uploads:
+            if up.start is not None:
+                try:
+                    up.source.seek(up.start)
+                except (OSError, ValueError):  # closed meanwhile: nothing to put back
+                    pass
 
 
 def _read_chunks(f: Any, size: int) -> Iterator[bytes]:
@@ -384,6 +417,10 @@ def _read_chunks(f: Any, size: int) -> Iterator[bytes]:
             raise NetworkError("upload source ended %d bytes early" % left)
         left -= len(chunk)
         yield chunk
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool) and value != ""
 
 
 def message_target(msg_identifier: Any, inline: bool) -> Dict[str, Any]:
@@ -399,11 +436,16 @@ def message_target(msg_identifier: Any, inline: bool) -> Dict[str, Any]:
         except (KeyError, TypeError):
             raise ValueError("msg_identifier: a message dict needs 'chat' and 'message_id'") from None
     if isinstance(msg_identifier, tuple) and len(msg_identifier) == 2:
-        return {"chat_id": msg_identifier[0], "message_id": msg_identifier[1]}
+        chat_id, message_id = msg_identifier
+        if not (_is_id(chat_id) and _is_id(message_id)):
+            raise ValueError(
+                "msg_identifier: chat_id and message_id must be ints or strings, not %r" % (msg_identifier,)
+            )
+        return {"chat_id": chat_id, "message_id": message_id}
     if inline:
         if isinstance(msg_identifier, tuple) and len(msg_identifier) == 1:
             msg_identifier = msg_identifier[0]
-        if isinstance(msg_identifier, str):
+        if isinstance(msg_identifier, str) and msg_identifier:
             return {"inline_message_id": msg_identifier}
         raise ValueError(
             "msg_identifier must be (chat_id, message_id), (inline_message_id,) or an "
@@ -427,6 +469,10 @@ def parse_answer(status: int, data: bytes, response: Any = None) -> Any:
     if answer["ok"]:
         return answer.get("result")
     description = str(answer.get("description", ""))
+    cleaned = redact(description)
+    if cleaned != description:  # a description that quotes a URL with the token in it
+        description = cleaned
+        answer = dict(answer, description=cleaned)
     error_code = answer.get("error_code", status)
     raise error_class_for(description)(description, error_code, answer)
 
@@ -442,15 +488,41 @@ def _as_timeout(value: TimeoutLike, default: urllib3.Timeout) -> urllib3.Timeout
 # ---------------------------------------------------------------- transport
 
 
-def _tracking(connection_cls: Any, sockets: Any) -> Any:
+def _tracking(connection_cls: Any, sockets: Any, lock: Any) -> Any:
     """A connection class that records its sockets in ``sockets`` (to abort a long poll)."""
 
     class TrackingConnection(connection_cls):  # type: ignore[misc, valid-type]
         def connect(self) -> None:
             super().connect()
-            sockets.add(self.sock)
+            with lock:
+                sockets.add(self.sock)
 
     return TrackingConnection
+
+
+def _close_idle(manager: Any) -> None:
+    """Close the idle connections of every pool of ``manager`` (None: nothing to close).
+
+    The pools stay usable and connect again on demand; a connection in use is left alone.
+    (``PoolManager.clear()`` would only forget the pools: their sockets would stay open.)
+    """
+    if manager is None:
+        return
+    for key in list(manager.pools.keys()):
+        pool: Any = getattr(manager.pools.get(key), "pool", None)  # its queue of connections
+        idle = []
+        try:
+            while True:
+                idle.append(pool.get(block=False))
+        except (queue.Empty, AttributeError):  # AttributeError: no pool, or a closed one
+            pass
+        for conn in idle:
+            if conn is not None:
+                conn.close()
+            try:
+                pool.put(conn, block=False)
+            except queue.Full:
+                pass
 
 
 class Transport:
@@ -472,8 +544,13 @@ class Transport:
         register_token(token)
         self.api_url = api_url.rstrip("/")
         self.local_mode = local_mode
-        self._method_prefix = "/bot%s/%s" % (token, "test/" if test_environment else "")
-        self._file_prefix = "/file/bot%s/%s" % (token, "test/" if test_environment else "")
+        # an api_url may have a path of its own (a server behind a reverse proxy)
+        where = urllib3.util.parse_url(self.api_url)
+        self._origin = "%s://%s" % (where.scheme or "http", where.netloc)
+        base = (where.path or "").rstrip("/")
+        env = "test/" if test_environment else ""
+        self._method_prefix = "%s/bot%s/%s" % (base, token, env)
+        self._file_prefix = "%s/file/bot%s/%s" % (base, token, env)
         self.timeout = _as_timeout(request_timeout, DEFAULT_TIMEOUT)
         self._proxy = proxy
         self._proxy_basic_auth = proxy_basic_auth
@@ -495,6 +572,9 @@ class Transport:
             if self._proxy_generation == _global_proxy.generation and self._manager is not None:
                 return
             old = (self._manager, self._poll_manager)
+            # the generation first: set_proxy() changes it last, so a change made while
+            # this runs is seen by the next call and built again
+            generation = _global_proxy.generation
             proxy, auth = self._proxy, self._proxy_basic_auth
             if proxy is None:
                 proxy, auth = _global_proxy.url, _global_proxy.basic_auth
@@ -505,24 +585,26 @@ class Transport:
             self._pool = None if proxy else self._manager.connection_from_url(self.api_url)
             self._poll_pool = None if proxy else self._poll_manager.connection_from_url(self.api_url)
             if self._poll_pool is not None:
-                self._poll_pool.ConnectionCls = _tracking(self._poll_pool.ConnectionCls, self._poll_sockets)
-            self._proxy_generation = _global_proxy.generation
-        for manager in old:
-            if manager is not None:
-                manager.clear()
+                self._poll_pool.ConnectionCls = _tracking(
+                    self._poll_pool.ConnectionCls, self._poll_sockets, self._lock
+                )
+            self._proxy_generation = generation
+        for manager in old:  # a call still using one of them finishes normally
+            _close_idle(manager)
 
     def close(self) -> None:
-        """Close every pooled connection (the Transport stays usable)."""
-        for manager in (self._manager, self._poll_manager):
-            if manager is not None:
-                manager.clear()
+        """Close every idle pooled connection (the Transport stays usable)."""
+        _close_idle(self._manager)
+        _close_idle(self._poll_manager)
 
     def abort_long_poll(self) -> None:
         """Make an in-flight long poll (``getUpdates``) fail at once with a NetworkError.
 
         Works on direct connections; through a proxy the poll ends at its own timeout.
         """
-        for sock in list(self._poll_sockets):
+        with self._lock:
+            sockets = list(self._poll_sockets)
+        for sock in sockets:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -534,16 +616,16 @@ class Transport:
         if self._proxy_generation != _global_proxy.generation and self._proxy is None:
             self._build()
         pool = self._poll_pool if long_poll else self._pool
+        # never resent (not idempotent), never redirected; a body shorter than its
+        # Content-Length is an error (urllib3 1.26 would pass it off as complete)
+        kw.update(retries=_NO_RETRIES, redirect=False, enforce_content_length=True)
         try:
             if pool is not None:
                 return pool.urlopen(method, url, **kw)
             manager = self._poll_manager if long_poll else self._manager
-            return manager.urlopen(method, self.api_url + url, **kw)
+            return manager.urlopen(method, self._origin + url, **kw)
         except (_Urllib3Error, OSError) as e:
-            _scrub_exception(e)
-            timed_out = isinstance(e, _Urllib3Timeout) and not isinstance(e, _NewConnectionError)
-            cls = RequestTimeout if timed_out else NetworkError
-            raise cls("%s failed: %s" % (self._describe(url), redact(str(e)))) from e
+            raise _network_error(self._describe(url), e) from e
 
     @staticmethod
     def _describe(url: str) -> str:
@@ -563,47 +645,74 @@ class Transport:
             timeout = urllib3.Timeout(connect=self.timeout.connect_timeout, read=float(poll) + LONG_POLL_MARGIN)
         else:
             timeout = _as_timeout(request_timeout, self.timeout)
-        response = self._send(
-            long_poll,
-            "POST",
-            self._method_prefix + method,
-            body=body,
-            headers=headers,
-            timeout=timeout,
-            retries=_NO_RETRIES,
-            redirect=False,
-            preload_content=True,
-        )
-        return parse_answer(response.status, response.data, response)
+        try:
+            response = self._send(
+                long_poll,
+                "POST",
+                self._method_prefix + method,
+                body=body,
+                headers=headers,
+                timeout=timeout,
+                preload_content=True,
+            )
+            return parse_answer(response.status, response.data, response)
+        except BaseException:
+            if isinstance(body, _MultipartBody):
+                body.rewind()  # so that the caller can retry with the same file objects
+            raise
 
     def download(self, file_path: str, dest: Any, request_timeout: TimeoutLike = None) -> None:
-        """Stream ``{api_url}/file/bot<token>/<file_path>`` into ``dest`` (a path or binary file)."""
+        """Stream ``{api_url}/file/bot<token>/<file_path>`` into ``dest`` (a path or binary file).
+
+        A path ``dest`` is removed again if the download fails.
+        """
         response = self._send(
             False,
             "GET",
             self._file_prefix + file_path,
             timeout=_as_timeout(request_timeout, self.timeout),
-            retries=_NO_RETRIES,
-            redirect=False,
             preload_content=False,
         )
         try:
             if response.status != 200:
-                data = response.read()
+                data = b"".join(_body(response))
                 parse_answer(response.status, data, response)  # raises the answer's error
-                raise BadHTTPResponse(response.status, data.decode("utf-8", "replace"), response)
+                raise BadHTTPResponse(response.status, redact(data.decode("utf-8", "replace")), response)
             if hasattr(dest, "write"):
-                self._copy(response, dest)
-            else:
-                with open(dest, "wb") as f:
-                    self._copy(response, f)
+                for chunk in _body(response):
+                    dest.write(chunk)
+                return
+            f = open(dest, "wb")
+            try:
+                with f:
+                    for chunk in _body(response):
+                        f.write(chunk)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(dest)  # no truncated file that looks like a download
+                raise
+        except BaseException:
+            response.close()  # what is left unread must not meet the next request
+            raise
         finally:
             response.release_conn()
 
-    def _copy(self, response: Any, f: Any) -> None:
-        try:
-            for chunk in response.stream(_CHUNK):
-                f.write(chunk)
-        except (_Urllib3Error, OSError) as e:
-            _scrub_exception(e)
-            raise NetworkError("download failed: %s" % redact(str(e))) from e
+
+def _body(response: Any) -> Iterator[bytes]:
+    """An answer's body, decoded, a chunk at a time; a broken connection is a NetworkError.
+
+    (Errors writing the chunks somewhere are the caller's: they are not network errors.)
+    """
+    try:
+        # decode_content explicitly: urllib3 leaves a chunked gzip body encoded otherwise
+        yield from response.stream(_CHUNK, decode_content=True)
+    except _Urllib3Error as e:
+        raise _network_error("download", e) from e
+
+
+def _network_error(what: str, e: BaseException) -> NetworkError:
+    """The library's exception for the urllib3 or socket error ``e``, token removed from both."""
+    _scrub_exception(e)
+    timed_out = isinstance(e, _Urllib3Timeout) and not isinstance(e, _NewConnectionError)
+    cls = RequestTimeout if timed_out else NetworkError
+    return cls("%s failed: %s" % (what, redact(str(e))))

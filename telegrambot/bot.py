@@ -1,6 +1,7 @@
 """The blocking Bot API client: :class:`Bot`."""
 
 import os
+import re
 import shutil
 import threading
 from typing import Any, Callable, Dict, Optional, Tuple, Union
@@ -9,6 +10,8 @@ from . import api
 from ._methods import METHODS, Methods
 
 _NOT_NONE_ERROR = "%s(): %r is required and cannot be None"
+# printable ASCII without the characters that would change the URL path ("/", "?", "#", "%")
+_TOKEN_CHARS = re.compile(r"[^\x00-\x20\x7f-\U0010ffff/?#%]+")
 
 
 class Bot(Methods):
@@ -49,8 +52,12 @@ class Bot(Methods):
         pool_size: int = 16,
         pool_options: Optional[Dict[str, Any]] = None,
     ) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise ValueError("token must be a non-empty string")
+        if not isinstance(token, str) or not _TOKEN_CHARS.fullmatch(token):
+            # the token itself stays out of the message
+            raise ValueError(
+                "token must be a non-empty string of printable ASCII without spaces, '/', '?', "
+                "'#' or '%' (a token read from a file may end with a newline: strip it)"
+            )
         self._token = token
         self._api = api.Transport(
             token,
@@ -86,7 +93,7 @@ class Bot(Methods):
         return self._api.api_url
 
     def close_connections(self) -> None:
-        """Close pooled connections (the bot stays usable; new ones open as needed).
+        """Close the idle pooled connections (the bot stays usable; new ones open as needed).
 
         Not to be confused with :meth:`close`, the Bot API method.
         """
@@ -130,6 +137,8 @@ class Bot(Methods):
         request_timeout: api.TimeoutLike = None,
     ) -> None:
         """Download a file by its ``file_id`` into ``dest``: a path or a binary file object.
+
+        If the download fails, no partial file is left at a path ``dest``.
 
         https://core.telegram.org/bots/api#getfile
         """

@@ -86,7 +86,7 @@ class TelegramError(TelegramBotException):
 
     DESCRIPTION_PATTERNS: List[str] = []
 
-    def __init__(self, description: str, error_code: int, json: Optional[Dict[str, Any]] = None):
+    def __init__(self, description: str, error_code: int, json: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(description, error_code, json)
         self.description = description
         self.error_code = error_code

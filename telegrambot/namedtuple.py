@@ -3,7 +3,8 @@
 
 Build one from a received dict with ``Message(**msg)``: every field is present (None
 where absent), nested objects are converted too, ``from`` is exposed as ``from_`` and
-fields this version does not know are ignored. Build outgoing objects by keyword,
+fields this version does not know are ignored (a nested object of a subtype it does not
+know, from a newer API, stays a dict). Build outgoing objects by keyword,
 ``InlineKeyboardButton(text='Press me', callback_data='press')``; a discriminator
 field (``type``, ``status``, ``source``) is filled in for you. Abstract types such as
 ``ChatMember(**d)`` return an instance of the subtype that ``d`` describes.

@@ -1,13 +1,18 @@
 """The client over real loopback HTTP against the emulator."""
 
 import datetime
+import gzip
 import http.server
 import io
+import json
 import logging
+import os
 import pathlib
 import ssl
 import threading
+import time
 import traceback
+import tracemalloc
 
 import pytest
 import urllib3
@@ -68,6 +73,14 @@ def test_datetime_and_timedelta_become_numbers(bot, emulator):
     assert emulator.requests[-1].params["until_date"] == int(until.timestamp())
     bot.sendPoll(group.id, "Q?", [{"text": "a"}, {"text": "b"}], open_period=datetime.timedelta(minutes=2))
     assert emulator.requests[-1].params["open_period"] == 120
+
+
+def test_a_naive_datetime_is_local_time(bot, emulator):
+    group = emulator.supergroup("Team")
+    alice = emulator.user("Alice")
+    alice.join(group)
+    bot.banChatMember(group.id, alice.id, until_date=datetime.datetime.fromtimestamp(1900000000))
+    assert emulator.requests[-1].params["until_date"] == 1900000000
 
 
 def test_deprecated_parameters_are_accepted(bot, emulator):
@@ -164,9 +177,15 @@ def test_large_upload_is_streamed_and_arrives_whole(bot, emulator, tmp_path):
     path = tmp_path / "big.bin"
     blob = bytes(range(256)) * (8 * 1024 * 4)  # 8 MiB
     path.write_bytes(blob)
-    body, headers = api.encode({"chat_id": 1, "document": path})
-    assert not isinstance(body, (bytes, bytearray))  # a generator: the file is read as it is sent
-    assert int(headers["Content-Length"]) > len(blob)
+    tracemalloc.start()
+    try:
+        body, headers = api.encode({"chat_id": 1, "document": path})
+        sent = sum(len(chunk) for chunk in body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sent == int(headers["Content-Length"]) > len(blob)
+    assert peak < len(blob) // 4  # read a chunk at a time as it is sent, never held whole
     msg = bot.sendDocument(alice.id, path)
     out = io.BytesIO()
     bot.download_file(msg["document"]["file_id"], out)
@@ -189,6 +208,52 @@ def test_unreadable_file_fails_before_sending(bot, emulator, tmp_path):
         with open(__file__) as text_file:
             bot.sendDocument(1, text_file)
     assert len(emulator.requests) == count
+
+
+def test_a_failed_call_puts_file_objects_back_so_it_can_be_retried(bot, emulator, tmp_path):
+    alice = emulator.user("Alice")
+    path = tmp_path / "report.bin"
+    path.write_bytes(b"HEADER" + b"payload " * 10000)
+    with open(path, "rb") as on_disk:
+        on_disk.seek(6)  # sent from where the file is, not from its start
+        in_memory = io.BytesIO(b"HEADERsmall payload")
+        in_memory.seek(6)
+        media = [{"type": "document", "media": on_disk}, {"type": "document", "media": ("b.bin", in_memory)}]
+        emulator.inject("sendMediaGroup", "retry_after", seconds=1)
+        with pytest.raises(TooManyRequestsError):
+            bot.sendMediaGroup(alice.id, media)
+        assert (on_disk.tell(), in_memory.tell()) == (6, 6)
+        bot.sendMediaGroup(alice.id, media)
+    assert sorted(_upload_bytes(emulator).values()) == [b"payload " * 10000, b"small payload"]
+
+
+def test_empty_and_non_seekable_uploads(bot, emulator, tmp_path):
+    alice = emulator.user("Alice")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with open(empty, "rb") as f:
+        for value in (b"", empty, f):
+            bot.sendDocument(alice.id, value)
+            assert list(_upload_bytes(emulator).values()) == [b""]
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"from a pipe")
+    os.close(write_end)
+    with open(read_end, "rb") as pipe:
+        bot.sendDocument(alice.id, ("pipe.txt", pipe))
+    assert emulator.requests[-1].files["document"] == ("pipe.txt", b"from a pipe")
+
+
+def test_file_names_in_multipart_headers(bot, emulator, tmp_path):
+    alice = emulator.user("Alice")
+    bot.sendDocument(alice.id, ('кот "Мурзик".txt', b"x"))
+    assert emulator.requests[-1].files["document"] == ('кот "Мурзик".txt', b"x")
+    try:  # a name that is not valid UTF-8 (possible on Linux) still uploads
+        odd = tmp_path / os.fsdecode(b"caf\xe9.txt")
+        odd.write_bytes(b"y")
+    except (OSError, UnicodeError):  # pragma: no cover - file systems that refuse such names
+        return
+    bot.sendDocument(alice.id, odd)
+    assert emulator.requests[-1].files["document"] == ("caf?.txt", b"y")
 
 
 def test_local_mode_sends_paths_as_file_uris(emulator, tmp_path):
@@ -236,6 +301,9 @@ def test_wrong_msg_identifier_shapes_fail_before_sending(bot, emulator):
         bot.deleteMessage("inline-only")  # deleteMessage has no inline form
     with pytest.raises(ValueError, match="msg_identifier"):
         bot.editMessageText(42, "x")
+    for wrong in [(None, 5), (1, None), (1, True), ("", 5), ("",), ""]:
+        with pytest.raises(ValueError, match="msg_identifier"):
+            bot.editMessageText(wrong, "x")
     assert len(emulator.requests) == count
 
 
@@ -441,6 +509,42 @@ def test_redact_removes_known_and_token_shaped_strings():
     api.register_token("42:registered-token")
     assert "registered-token" not in api.redact("url /bot42:registered-token/getMe")
     assert api.redact("/bot123456:AAbbCCddEEffGGhh/sendMessage") == "/bot<token>/sendMessage"
+    api.register_token("77:short")
+    api.register_token("77:shortLONGER")  # contains the other: replaced whole, whatever the order
+    assert api.redact("a 77:shortLONGER b 77:short") == "a <token> b <token>"
+    assert api.redact("/bot123456%3AAAbbCCddEEffGGhh/") == "/bot<token>/"  # percent-encoded
+
+
+def test_redact_while_another_thread_registers_a_token():
+    class Text(str):
+        """Registers a token in the middle of redact(), as another thread could."""
+
+        def __contains__(self, token):
+            api.register_token("5550001:registered-while-redacting")
+            return str.__contains__(self, token)
+
+    assert api.redact(Text("nothing secret")) == "nothing secret"
+
+
+def test_an_error_description_quoting_the_token_is_redacted(bot, emulator):
+    token = emulator.token
+    emulator.inject("setWebhook", "error", error_code=400, description="Bad Request: bad webhook: https://h/%s/" % token)
+    with pytest.raises(TelegramError) as info:
+        bot.setWebhook("https://h/%s/" % token)
+    for text in (str(info.value), repr(info.value), info.value.description, json.dumps(info.value.json)):
+        assert token not in text and "<token>" in text
+
+
+def test_a_timeout_does_not_show_the_token(emulator):
+    slow = Bot(emulator.token, api_url=emulator.api_url, request_timeout=0.2)
+    emulator.inject("getMe", "delay", seconds=1.0)
+    try:
+        with pytest.raises(RequestTimeout) as info:
+            slow.getMe()
+    finally:
+        slow.close_connections()
+    text = "".join(traceback.format_exception(type(info.value), info.value, info.value.__traceback__))
+    assert emulator.token not in text and emulator.token.split(":")[1] not in text
 
 
 def test_tls_certificates_are_verified_by_default(self_signed_cert):
@@ -492,10 +596,154 @@ def test_global_proxy_routes_requests(emulator):
     assert me["is_bot"] is True
 
 
-def test_test_environment_path(emulator):
-    bot = Bot(emulator.token, api_url=emulator.api_url, test_environment=True)
-    assert bot._api._method_prefix == "/bot%s/test/" % emulator.token
-    assert bot._api._file_prefix == "/file/bot%s/test/" % emulator.token
+def test_test_environment_path(canned):
+    canned.answers["getMe"] = (200, {}, b'{"ok":true,"result":{"id":1}}', "plain")
+    canned.answers["getFile"] = (200, {}, b'{"ok":true,"result":{"file_path":"docs/f.bin"}}', "plain")
+    canned.answers["f.bin"] = (200, {}, b"data", "plain")
+    bot = Bot("123:abcdefghijklmnop", api_url=canned.url, test_environment=True)
+    bot.getMe()
+    bot.download_file("id", io.BytesIO())
+    bot.close_connections()
+    assert canned.paths == [
+        "/bot123:abcdefghijklmnop/test/getMe",
+        "/bot123:abcdefghijklmnop/test/getFile",
+        "/file/bot123:abcdefghijklmnop/test/docs/f.bin",
+    ]
+
+
+def test_an_api_url_with_a_path_keeps_it(canned):
+    canned.answers["getMe"] = (200, {}, b'{"ok":true,"result":{"id":1}}', "plain")
+    bot = Bot("123:abcdefghijklmnop", api_url=canned.url + "/behind/a/proxy/")
+    bot.getMe()
+    api.set_proxy(canned.url)  # through a proxy too (the canned server plays it)
+    try:
+        bot.getMe()
+    finally:
+        api.set_proxy(None)
+        bot.close_connections()
+    assert canned.paths[0] == "/behind/a/proxy/bot123:abcdefghijklmnop/getMe"
+    assert canned.paths[1] == canned.url + "/behind/a/proxy/bot123:abcdefghijklmnop/getMe"
+
+
+# ------------------------------------------------------------------ unusual answers
+
+
+class _Canned(http.server.BaseHTTPRequestHandler):
+    """Answers each request with ``server.answers[<last path segment>]``:
+    ``(status, headers, body, how)``, ``how`` being "plain", "chunked" or "short" (a
+    Content-Length larger than the body, then the connection closes)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.paths.append(self.path)
+        status, headers, body, how = self.server.answers[self.path.rsplit("/", 1)[-1]]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if how == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 100):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(body[i : i + 100]), body[i : i + 100]))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.send_header("Content-Length", str(len(body) + (1000 if how == "short" else 0)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = how == "short"
+
+    do_GET = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def canned():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
+    server.answers, server.paths = {}, []
+    server.url = "http://127.0.0.1:%d" % server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, name="test-canned-server", daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_compressed_chunked_and_non_json_answers(canned):
+    ok = b'{"ok":true,"result":{"x":1}}'
+    canned.answers.update(
+        gzipped=(200, {"Content-Encoding": "gzip"}, gzip.compress(ok), "plain"),
+        chunked=(200, {}, ok, "chunked"),
+        both=(200, {"Content-Encoding": "gzip"}, gzip.compress(ok), "chunked"),
+        error500=(500, {}, b'{"ok":false,"error_code":500,"description":"Internal Server Error"}', "plain"),
+        text200=(200, {"Content-Type": "text/plain"}, b"maintenance", "plain"),
+        null200=(200, {}, b"null", "plain"),
+        echo404=(404, {}, b"<p>No /bot12%3Aabcdefghijklmnop/echo404 here</p>", "plain"),
+        cut=(200, {}, ok, "short"),
+    )
+    bot = Bot("12:abcdefghijklmnop", api_url=canned.url)  # a token only known, not token-shaped
+    try:
+        for method in ("gzipped", "chunked", "both"):
+            assert bot.request(method) == {"x": 1}
+        with pytest.raises(TelegramError) as error:
+            bot.request("error500")
+        assert error.value.error_code == 500 and not isinstance(error.value, BadHTTPResponse)
+        for method in ("text200", "null200"):
+            with pytest.raises(BadHTTPResponse) as bad:
+                bot.request(method)
+            assert bad.value.status == 200
+        assert bad.value.text == "null"
+        with pytest.raises(BadHTTPResponse) as bad:  # a page quoting the URL, percent-encoded
+            bot.request("echo404")
+        assert "abcdefghijklmnop" not in str(bad.value) + repr(bad.value)
+        with pytest.raises(NetworkError):  # an answer shorter than its Content-Length
+            bot.request("cut")
+    finally:
+        bot.close_connections()
+
+
+def test_downloads_of_compressed_chunked_and_broken_answers(canned, tmp_path):
+    data = bytes(range(256)) * 400
+    canned.answers["getFile"] = (200, {}, b'{"ok":true,"result":{"file_path":"docs/f.bin"}}', "plain")
+    bot = Bot("123:abcdefghijklmnop", api_url=canned.url)
+    dest = tmp_path / "f.bin"
+    try:
+        canned.answers["f.bin"] = (200, {"Content-Encoding": "gzip"}, gzip.compress(data), "chunked")
+        bot.download_file("id", dest)
+        assert dest.read_bytes() == data
+
+        class FullDisk(io.RawIOBase):
+            def write(self, b):
+                raise OSError(28, "No space left on device")
+
+        with pytest.raises(OSError) as info:  # not a network error: retrying will not help
+            bot.download_file("id", FullDisk())
+        assert not isinstance(info.value, NetworkError)
+
+        canned.answers["f.bin"] = (200, {}, data, "short")
+        with pytest.raises(NetworkError):
+            bot.download_file("id", dest)
+        assert not dest.exists()  # no truncated file passing for the download
+    finally:
+        bot.close_connections()
+
+
+def test_close_connections_closes_them_and_the_bot_stays_usable(bot, emulator):
+    def connections():
+        return [t for t in threading.enumerate() if t.name == "telegrambot-emulator-conn" and t.is_alive()]
+
+    bot.getMe()
+    assert connections()  # kept alive by the pool
+    bot.close_connections()
+    deadline = time.monotonic() + 5
+    while connections() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not connections()  # the emulator saw them close
+    assert bot.getMe()["is_bot"]
 
 
 def test_bot_validates_token_type():
@@ -503,6 +751,10 @@ def test_bot_validates_token_type():
         Bot("")
     with pytest.raises(ValueError):
         Bot(None)  # type: ignore[arg-type]
+    for bad in ("123456:read-from-a-file\n", " 123456:padded", "123456:a/b", "123456:a?b", "123456:ключ"):
+        with pytest.raises(ValueError, match="token") as info:
+            Bot(bad)
+        assert "123456" not in str(info.value)
 
 
 def test_version_is_exposed():

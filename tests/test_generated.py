@@ -5,6 +5,8 @@ import importlib.util
 import inspect
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -69,10 +71,25 @@ def test_every_method_and_parameter_exists_with_its_alias():
         assert name.lower() in (method.__doc__ or "")
 
 
-def test_required_parameters_are_positional_in_api_order():
-    sig = inspect.signature(Bot.sendMessage)
-    positional = [p for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-    assert [p.name for p in positional] == ["self", "chat_id", "text"]
+def test_required_parameters_are_positional_in_api_order_and_optional_ones_keywords():
+    keep_positional = _load_generator().POSITIONAL_OPTIONAL  # telepot's (msg_identifier, text)
+    for name, spec in FACTS["methods"].items():
+        target = {"chat_id", "message_id", "inline_message_id"} if METHODS[name].msg_identifier else set()
+        expected = []  # in API order, msg_identifier where the first target parameter was
+        for p in spec["params"]:
+            if p["name"] in target:
+                if "msg_identifier" not in expected:
+                    expected.append("msg_identifier")
+            elif p["required"] or p["name"] in keep_positional.get(name, ()):
+                expected.append(p["name"])
+        if target and "msg_identifier" not in expected:
+            expected.append("msg_identifier")
+        parameters = inspect.signature(getattr(Bot, name)).parameters.values()
+        positional = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        assert positional == ["self"] + expected, name
+        keywords = {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        optional = {p["name"] for p in spec["params"]} - target - set(expected)
+        assert keywords == optional | {"api_kwargs", "request_timeout"}, name
     sig = inspect.signature(Bot.setGameScore)
     positional = [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
     assert positional == ["self", "user_id", "score", "msg_identifier"]
@@ -152,3 +169,9 @@ def test_public_surface_is_lazy_and_complete():
     for name in telegrambot.__all__:
         if name != "__version__":
             assert getattr(telegrambot, name) is not None
+    probe = (
+        "import sys, telegrambot; "
+        "print(sorted(m for m in sys.modules if m.startswith(('telegrambot.', 'urllib3'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"  # nothing beyond the package itself until a name is used

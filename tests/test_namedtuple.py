@@ -1,5 +1,7 @@
+import copy
 import json
 import os
+import pickle
 
 import pytest
 
@@ -96,3 +98,20 @@ def test_round_trip_keeps_from_as_from():
 def test_an_abstract_value_that_fits_no_subtype_is_a_clear_error():
     with pytest.raises(ValueError, match="ChatMember"):
         nt.ChatMember(status="no-such-status")
+
+
+def test_objects_with_fixed_fields_copy_and_pickle():
+    article = nt.InlineQueryResultArticle(id="a1", title="T", input_message_content={"message_text": "hi"})
+    member = nt.ChatMember(status="kicked", user={"id": 2, "is_bot": False, "first_name": "B"}, until_date=0)
+    for obj in (article, member, nt.Message(**MESSAGE)):
+        for twin in (copy.copy(obj), copy.deepcopy(obj), pickle.loads(pickle.dumps(obj))):
+            assert twin == obj and type(twin) is type(obj)
+
+
+def test_a_nested_subtype_newer_than_the_library_stays_a_dict():
+    future_origin = {"type": "a_kind_from_api_11", "date": 1, "whatever": {"x": 1}}
+    msg = nt.Message(**dict(MESSAGE, forward_origin=future_origin))
+    assert msg.forward_origin == future_origin  # kept as received, the rest converted
+    assert isinstance(msg.chat, nt.Chat)
+    with pytest.raises(ValueError, match="MessageOrigin"):  # asked for directly, it is an error
+        nt.MessageOrigin(**future_origin)
