@@ -60,7 +60,7 @@ def drain_client(emu, n):
             offset = update["update_id"] + 1
     elapsed = time.perf_counter() - start
     bot.getUpdates(offset=offset, timeout=0)
-    bot.close()
+    bot.close_connections()
     return n / elapsed
 
 
@@ -79,7 +79,7 @@ def drain_loop(emu, n):
     done.wait(120)
     elapsed = time.perf_counter() - start
     bot.stop()
-    bot.close()
+    bot.close_connections()
     assert seen[0] == n, seen[0]
     return n / elapsed
 

@@ -752,6 +752,8 @@ class _AugmentedBot:
             value = self._coordinator.augment_send(value)
         elif name in specs["editor"] and specs["editor"][name][0].startswith(("edit", "stopMessage")):
             value = self._coordinator.augment_edit(value)
+        elif name in specs["editor"] and specs["editor"][name][0] == "deleteMessage":
+            value = self._coordinator.augment_delete(value)
         else:
             return value
         self.__dict__[name] = value
@@ -856,6 +858,18 @@ class CallbackQueryCoordinator:
                 else:
                     self.uncapture_origin(msg_identifier(args, kwargs))
             return edited
+
+        return augmented
+
+    def augment_delete(self, delete_func: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap ``deleteMessage``: a deleted message stops being a captured origin."""
+        msg_identifier = _argument_finder(delete_func, "msg_identifier", default=0)
+
+        def augmented(*args: Any, **kwargs: Any) -> Any:
+            deleted = delete_func(*args, **kwargs)
+            if deleted is True and self._enable_chat:
+                self.uncapture_origin(msg_identifier(args, kwargs))
+            return deleted
 
         return augmented
 

@@ -97,7 +97,7 @@ def make_bot(emulator):
     yield make
     for bot in made:
         bot.stop()
-        bot.close()
+        bot.close_connections()
 
 
 def delegate_threads():

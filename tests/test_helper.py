@@ -313,7 +313,7 @@ def test_proxies_fill_in_the_chat_or_message(emulator):
     editor.editMessageText("edited")
     assert emulator.transcript(alice)[0]["text"] == "edited"
     assert editor.deleteMessage() is True
-    bot.close()
+    bot.close_connections()
 
 
 def test_a_chat_id_after_other_positional_parameters_goes_in_its_place():
@@ -389,7 +389,9 @@ def test_augmented_bot_captures_copies_and_the_message_a_checklist_edit_names(em
     augmented.editMessageChecklist("bc", (alice.id, original["message_id"]), {"title": "t"},
                                    reply_markup=keyboard)  # msg_identifier after business_connection_id
     assert origins == {(alice.id, original["message_id"])}
-    bot.close()
+    assert augmented.deleteMessage((alice.id, original["message_id"])) is True
+    assert origins == set()  # a deleted message is no longer an origin
+    bot.close_connections()
 
 
 def test_idle_coordinator_costs_no_scheduler_work_per_message():
@@ -492,4 +494,4 @@ def test_answerer_answer_forms(emulator, answer, sent):
     assert request.params["inline_query_id"] == query["id"]
     for key, value in sent.items():
         assert request.params[key] == value
-    bot.close()
+    bot.close_connections()
