@@ -191,7 +191,9 @@ class Bot(Methods):
         ``callback`` is a function, a routing table ``{flavor: function}``, or None for
         :meth:`handle`. Without ``source``, updates are polled with getUpdates; with a
         ``queue.Queue`` as ``source``, they are read from it (webhook payloads).
-        Returns a handle whose ``stop()`` ends the loop.
+        Returns a handle whose ``stop()`` ends the loop. A bot polls with one loop at a
+        time: a second polling ``message_loop`` while one runs raises RuntimeError (two
+        pollers would each receive every update).
         """
         from .loop import bot_message_loop
 

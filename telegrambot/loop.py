@@ -15,15 +15,17 @@ newer than this library), the loop records it under ``'_update_type'`` in the ob
   your own ``queue.Queue`` as ``source``.
 
 Every loop is stopped by its ``stop()`` or by ``bot.stop()``, within ``timeout`` seconds,
-even in the middle of a long poll.
+even in the middle of a long poll. A bot polls with one :class:`MessageLoop` at a time (two
+would each get every update): starting another while one runs raises RuntimeError.
 
 Staying up while polling: network faults, non-JSON answers (an HTML 502) and server
 errors are logged and retried with a doubling delay (at most :data:`BACKOFF_MAX` seconds);
 429 waits ``retry_after``; 409 (a webhook is set, or another poller) is logged with what
 to do and retried with backoff; 401 ends the loop (``loop.exception`` holds the error).
 The offset moves past an update only once its handler returned, so a fault never loses
-or repeats an update; on stop, the offset reached is confirmed to the server. An
-exception in a handler is logged with its traceback and the next update follows.
+or repeats an update; on stop, the offset reached is confirmed to the server. When the
+update_ids go back (Telegram numbers them afresh after a week without updates), the loop
+follows. An exception in a handler is logged with its traceback and the next update follows.
 """
 
 import json
@@ -46,6 +48,10 @@ log = logging.getLogger(__name__)
 BACKOFF_START = 0.1
 #: Longest delay (seconds) between two failed getUpdates.
 BACKOFF_MAX = 30.0
+#: Seconds without updates after which :class:`OrderedWebhook` takes an update_id smaller
+#: than those handed over as a new numbering, not as a late arrival: Telegram numbers
+#: updates afresh after a week without any.
+RENUMBER_IDLE = 3600.0
 
 Handler = Union[None, Callable[[Dict[str, Any]], Any], Dict[Optional[str], Callable[..., Any]]]
 
@@ -66,6 +72,8 @@ class _Stop:
 # ------------------------------------------------------------------ registry per bot
 
 _loops: "weakref.WeakKeyDictionary[Any, List[_Loop]]" = weakref.WeakKeyDictionary()
+# the bot's polling loop, while its thread runs (even once stopped from a handler)
+_pollers: "weakref.WeakKeyDictionary[Any, MessageLoop]" = weakref.WeakKeyDictionary()
 _loops_lock = threading.Lock()
 
 
@@ -247,12 +255,22 @@ class _Loop:
         if self.exception is not None:
             raise self.exception
 
+    def _in_handler(self) -> bool:
+        """True on the threads that run this loop's handler (its own, the scheduler's)."""
+        current = threading.current_thread()
+        return current is self._thread or current is self.bot.scheduler._thread
+
     def stop(self, timeout: float = 2.0) -> None:
-        """End the loop's thread (and the scheduler, if no other loop of the bot runs)."""
+        """End the loop's thread (and the scheduler, if no other loop of the bot runs).
+
+        Called from a handler (of an update or an event), it returns at once and the loop
+        ends once that handler has returned: waiting would wait for the caller itself.
+        """
         deadline = time.monotonic() + timeout
         self._stopping.set()
         thread = self._thread
-        if thread is threading.current_thread():  # from a handler: the loop ends after it
+        if self._in_handler():
+            self._interrupt()
             _unregister(self)
             return
         if thread is not None:
@@ -314,21 +332,49 @@ class MessageLoop(_Loop):
             dict(relax=relax, timeout=timeout, allowed_updates=allowed_updates, offset=offset)
         )
 
+    def _start(self, kwargs: Dict[str, Any]) -> "MessageLoop":
+        # One poller per bot: two would each get every update. One stopped from its
+        # handler may still be finishing: the new one waits for it and goes on from its offset.
+        with _loops_lock:
+            previous = _pollers.get(self.bot)
+            if previous is not None and previous is not self and not previous._stopping.is_set():
+                raise RuntimeError(
+                    "this bot is already polling for updates (each poller would get every "
+                    "update): stop that loop (bot.stop()) before starting another"
+                )
+            _pollers[self.bot] = self
+        return super()._start(dict(kwargs, previous=previous))
+
     def _interrupt(self) -> None:
         if self._polling:
             abort = getattr(getattr(self.bot, "_api", None), "abort_long_poll", None)
             if abort is not None:
                 abort()
 
-    def _serve(
+    def _serve(self, **kwargs: Any) -> None:
+        try:
+            self._poll(**kwargs)
+        finally:
+            with _loops_lock:  # from now on, a new poller need not wait for this one
+                if _pollers.get(self.bot) is self:
+                    del _pollers[self.bot]
+
+    def _poll(
         self,
         relax: float,
         timeout: int,
         allowed_updates: Optional[List[str]],
         offset: Optional[int],
+        previous: Optional["MessageLoop"],
     ) -> None:
-        self.offset = offset
         stopping = self._stopping
+        if previous is not None and previous is not self:
+            while not previous._ended.wait(0.05):
+                if stopping.is_set():
+                    return
+            if offset is None:
+                offset = previous.offset
+        self.offset = offset
         failures = 0
         confirmed = offset
         while not stopping.is_set():
@@ -370,7 +416,13 @@ class MessageLoop(_Loop):
                 log.error("getUpdates gave an update without update_id; skipped: %.200r", update)
                 continue
             if self.offset is not None and update_id < self.offset:
-                continue  # already handled
+                # Not a repeat (the server only sends from the offset on): Telegram numbers
+                # updates afresh after a week without any. Skipping would poll forever.
+                log.warning(
+                    "update_id went back from %s to %s: following the server's new numbering",
+                    self.offset - 1,
+                    update_id,
+                )
             self._dispatch(update)
             self.offset = update_id + 1
             if stopping.is_set():
@@ -428,7 +480,7 @@ class Webhook(_Loop):
                 f"source must be a queue (with get() and put()), not {type(source).__name__}"
             )
         self.source = source
-        self._sentinel = _Stop()
+        self._sentinel = _Stop()  # a new one each start: one left behind is not ours
         self._woken = False
         self._wait: Optional[float] = None  # how long a get() may block (ordering deadlines)
 
@@ -445,7 +497,9 @@ class Webhook(_Loop):
         return self._start({})
 
     def _start(self: _W, kwargs: Dict[str, Any]) -> _W:
-        self._woken = False
+        if not self.is_alive():  # a running one keeps its own (and super() refuses it)
+            self._sentinel = _Stop()
+            self._woken = False
         return super()._start(kwargs)
 
     def _interrupt(self) -> None:
@@ -493,7 +547,8 @@ class OrderedWebhook(Webhook):
 
     An update that arrives before a smaller update_id is held until the gap is filled, at
     most ``maxhold`` seconds; a smaller update_id arriving after that is discarded (so is
-    a repeated one). ``OrderedWebhook(bot, handle).run_as_thread(maxhold=3)``.
+    a repeated one), unless no update came for :data:`RENUMBER_IDLE` seconds: then it
+    starts a new numbering. ``OrderedWebhook(bot, handle).run_as_thread(maxhold=3)``.
     """
 
     def run_as_thread(self, maxhold: float = 3) -> "OrderedWebhook":  # type: ignore[override]
@@ -505,6 +560,8 @@ class OrderedWebhook(Webhook):
         held: Dict[int, Dict[str, Any]] = {}  # update_id -> update that came too early
         arrivals: deque = deque()  # (deadline, update_id) of held updates, in arrival order
         expected: Optional[int] = None  # the update_id that may be handed over at once
+        taken = 0.0  # when the last update was handed over or held
+        renumber_idle = RENUMBER_IDLE
 
         def release(upto: Optional[int]) -> Optional[int]:
             """Hand over held updates up to ``upto`` (gaps skipped), then any that follow."""
@@ -523,17 +580,36 @@ class OrderedWebhook(Webhook):
                 update_id = update.get("update_id")
                 if type(update_id) is not int:
                     log.error("update without an integer update_id, skipped: %.200r", update)
-                elif update_id == expected or expected is None:
-                    dispatch(update)
-                    expected = update_id + 1
-                    if held:
-                        expected = release(None)
-                elif update_id > expected:
-                    if update_id not in held:
-                        held[update_id] = update
-                        arrivals.append((time.monotonic() + maxhold, update_id))
                 else:
-                    log.warning("update %s came after itself or a later one; discarded", update_id)
+                    if (
+                        expected is not None
+                        and update_id < expected
+                        and time.monotonic() - taken >= renumber_idle
+                    ):
+                        log.warning(
+                            "update_id went back from %s to %s after a long quiet: taken as "
+                            "a new numbering",
+                            expected - 1,
+                            update_id,
+                        )
+                        if held:
+                            release(max(held))
+                        expected = None
+                    if update_id == expected or expected is None:
+                        dispatch(update)
+                        expected = update_id + 1
+                        if held:
+                            expected = release(None)
+                        taken = time.monotonic()
+                    elif update_id > expected:
+                        if update_id not in held:
+                            taken = time.monotonic()
+                            held[update_id] = update
+                            arrivals.append((taken + maxhold, update_id))
+                    else:
+                        log.warning(
+                            "update %s came after itself or a later one; discarded", update_id
+                        )
             if held:
                 now = time.monotonic()
                 upto = None
@@ -596,5 +672,5 @@ def bot_stop(bot: Any, timeout: float = 2.0) -> None:
     for loop in loops:
         loop.stop(max(0.0, deadline - time.monotonic()))
     # from a handler, the scheduler may be waiting for that very handler: do not wait for it
-    inside = any(loop._thread is threading.current_thread() for loop in loops)
+    inside = any(loop._in_handler() for loop in loops)
     bot.scheduler.stop(0.0 if inside else max(0.0, deadline - time.monotonic()))

@@ -24,6 +24,7 @@ __all__ = ["Event", "Scheduler"]
 log = logging.getLogger(__name__)
 
 _COMPACT_MIN = 1024  # cancelled entries tolerated in the heap before compacting is considered
+_MAX_WAIT = 3600.0  # longest single wait: a lock refuses more than threading.TIMEOUT_MAX
 
 
 class Event:
@@ -62,7 +63,13 @@ class Scheduler:
     # -- scheduling ----------------------------------------------------------------------
 
     def event_at(self, when: float, data: Any) -> Event:
-        """Emit ``data`` at the absolute time ``when`` (as :func:`time.time`)."""
+        """Emit ``data`` at the absolute time ``when`` (as :func:`time.time`; a time in the
+        past means at once, infinity never). Raises TypeError or ValueError for a ``when``
+        that is not a number."""
+        if not isinstance(when, (int, float)) or isinstance(when, bool):
+            raise TypeError(f"when must be a number of seconds, not {type(when).__name__}")
+        if when != when:
+            raise ValueError("when is NaN")
         event = Event(when, data)
         with self._cond:
             heapq.heappush(self._heap, (when, next(self._seq), event))
@@ -150,7 +157,7 @@ class Scheduler:
                 continue
             delay = when - time.time()
             if delay > 0:
-                self._cond.wait(delay)
+                self._cond.wait(min(delay, _MAX_WAIT))
                 continue
             heapq.heappop(heap)
             event.pending = False

@@ -7,7 +7,8 @@ the same rules whichever HTTP server runs it:
 - when a secret token is configured, the ``X-Telegram-Bot-Api-Secret-Token`` header must
   match it (compared in constant time), else 403 and the body is not read;
 - only POST on the configured path (404 elsewhere, 405 for other methods);
-- the body must declare its length (411) and stay within ``max_body`` (413);
+- the body must declare its length (411; a chunked body is not read) and stay within
+  ``max_body`` (413);
 - the body must be a JSON object with an integer ``update_id`` (400);
 - 200 is answered only once the update has been handed to the sink, so an update answered
   200 is never lost; a failing sink gets 500 and a full queue 503, and Telegram retries;
@@ -25,6 +26,7 @@ callable taking the update.
 import collections
 import hmac
 import http.server
+import io
 import json
 import logging
 import pathlib
@@ -194,9 +196,11 @@ class WebhookReceiver:
             return 411, "Content-Length required"
         if not (content_length.isascii() and content_length.isdigit()):
             return 400, "malformed Content-Length"
-        length = int(content_length)
-        if length > self.max_body:
-            return 413, f"body of {length} bytes over the limit of {self.max_body}"
+        # a length with more digits than the limit is over it (and may be too long for int())
+        digits = content_length.lstrip("0") or "0"
+        length = int(digits) if len(digits) <= len(str(self.max_body)) else None
+        if length is None or length > self.max_body:
+            return 413, f"body of {digits[:20]} bytes over the limit of {self.max_body}"
         body = _read_exactly(read, length)
         if len(body) != length:
             return 400, "body shorter than its Content-Length"
@@ -272,6 +276,31 @@ wsgi_app = WebhookReceiver
 # -- the built-in server -------------------------------------------------------------------
 
 
+class _RequestReader(socket.SocketIO):
+    """Reads a connection: a request may be awaited ``limit`` seconds, and once its first
+    byte came, the rest must follow within ``limit`` seconds (a client sending a byte now
+    and then cannot hold the connection)."""
+
+    def __init__(self, sock: socket.socket, limit: float) -> None:
+        super().__init__(sock, "rb")
+        self.conn = sock
+        self.limit = limit
+        self.deadline: Optional[float] = None  # None while awaiting a request
+
+    def readinto(self, b: Any) -> Optional[int]:
+        if self.deadline is None:
+            self.conn.settimeout(self.limit)
+        else:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("the request did not arrive whole in time")
+            self.conn.settimeout(left)
+        n = super().readinto(b)
+        if n and self.deadline is None:
+            self.deadline = time.monotonic() + self.limit
+        return n
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "telegrambot-webhook"
@@ -281,12 +310,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     server: "_HTTPServer"
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by one that bounds a whole request's time
+        self._reader = _RequestReader(self.connection, self.server.read_timeout)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        self._reader.deadline = None
+        super().handle_one_request()
+
     def _handle(self) -> None:
+        lengths = self.headers.get_all("Content-Length") or []
+        length = lengths[0] if lengths else None
+        if "Transfer-Encoding" in self.headers:
+            length = None  # a chunked body is not read here: 411
+        elif len(lengths) > 1:
+            length = "several"  # which of them frames the body? 400
         status, text = self.server.receiver.receive(
             self.command,
             urlsplit(self.path).path,
             self.headers.get,
-            self.headers.get("Content-Length"),
+            length,
             self.rfile.read,
             self.client_address[0],
         )
@@ -403,8 +448,9 @@ class WebhookServer:
     callable; see the module documentation for the rules). ``certfile``/``keyfile`` turn
     TLS on, e.g. with the self-signed certificate also given to
     `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_. ``read_timeout`` bounds
-    how long a connection may stay silent; beyond ``connection_limit`` open connections,
-    new ones are closed at once (Telegram opens at most 100).
+    how long a connection may wait silent for a request, and how long a request may take
+    to arrive whole; beyond ``connection_limit`` open connections, new ones are closed at
+    once (Telegram opens at most 100).
 
     :meth:`start` serves on a daemon thread, :meth:`stop` lets requests in flight finish;
     also usable as a context manager.
@@ -505,9 +551,10 @@ class WebhookServer:
         threads = httpd.end_connections(socket.SHUT_RD)
         for conn_thread in threads:
             conn_thread.join(max(0.0, deadline - time.monotonic()))
+        cut_off = time.monotonic() + 1.0  # one second for all of them, not each
         for conn_thread in httpd.end_connections(socket.SHUT_RDWR):
             finished = False
-            conn_thread.join(1.0)
+            conn_thread.join(max(0.0, cut_off - time.monotonic()))
         httpd.server_close()
         logger.info("webhook: stopped listening on %s", redact(self.url))
         return finished

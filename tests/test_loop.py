@@ -4,6 +4,7 @@ import _thread
 import logging
 import queue
 import random
+import signal
 import threading
 import time
 
@@ -11,6 +12,7 @@ import pytest
 from test_flavor import expected_flavor, sample
 
 from telegrambot import Bot
+from telegrambot import loop as loop_module
 from telegrambot._flavor import flavor, glance, is_event
 from telegrambot.exception import UnauthorizedError
 from telegrambot.loop import MessageLoop, OrderedWebhook, Webhook
@@ -175,10 +177,10 @@ def test_faults_lose_and_repeat_nothing(emulator, bot, kind, options):
     emulator.inject("getUpdates", kind, times=2, **options)
     second = push_messages(emulator, 5, start=5)
     rec.wait(10)
-    time.sleep(0.05)  # a duplicate would show up now
-    delivered = [m["message_id"] for m in rec.items]
-    assert delivered == list(range(1, 11))
-    assert len(first + second) == len(delivered)
+    marker = push_messages(emulator, 1, start=10)  # a repeat would come before it
+    delivered = [m["message_id"] for m in rec.wait(11)]
+    assert delivered == list(range(1, 12))
+    assert len(first + second + marker) == len(delivered)
 
 
 def test_retry_after_is_waited(emulator, bot, caplog):
@@ -191,8 +193,8 @@ def test_retry_after_is_waited(emulator, bot, caplog):
         rec.wait(2)
     assert time.monotonic() - start >= 1.0
     assert "waiting 1 s" in caplog.text
-    time.sleep(0.05)  # a duplicate would show up now
-    assert [m["message_id"] for m in rec.items] == [1, 2]
+    push_messages(emulator, 1, start=2)  # a repeat would come before it
+    assert [m["message_id"] for m in rec.wait(3)] == [1, 2, 3]
 
 
 def test_conflict_is_explained_and_retried(emulator, bot, caplog):
@@ -252,8 +254,8 @@ def test_stopped_bot_does_not_get_handled_updates_again(emulator, bot):
     again = Recorder()
     bot.message_loop(again)
     assert [m["message_id"] for m in again.wait(1)] == [4]
-    time.sleep(0.05)
-    assert len(again.items) == 1
+    push_messages(emulator, 1, start=4)
+    assert [m["message_id"] for m in again.wait(2)] == [4, 5]
 
 
 def test_stop_from_inside_a_handler(emulator, bot):
@@ -278,6 +280,88 @@ def test_stop_from_inside_a_handler(emulator, bot):
     assert sum(not is_event(m) for m in rec.items) == 1
 
 
+def test_message_loop_twice_is_refused(emulator, bot):
+    rec = Recorder()
+    loop = bot.message_loop(rec, timeout=1)
+    with pytest.raises(RuntimeError, match="already polling"):
+        bot.message_loop(Recorder())  # two pollers would each get every update
+    with pytest.raises(RuntimeError, match="already polling"):
+        MessageLoop(bot, Recorder()).run_as_thread()
+    push_messages(emulator, 3)
+    assert [m["message_id"] for m in rec.wait(3)] == [1, 2, 3]
+    assert loop.is_alive()
+
+
+def test_handler_that_stops_and_restarts_polling_gets_no_update_twice(emulator, bot):
+    first, second = Recorder(), Recorder()
+
+    def handler(msg):
+        first(msg)
+        bot.stop()
+        bot.message_loop(second, timeout=1)
+        # a new poller that did not wait for this one would get this very update again
+        with second._cond:
+            second._cond.wait_for(lambda: second.items, 0.3)
+
+    push_messages(emulator, 3)
+    bot.message_loop(handler, timeout=1)
+    assert [m["message_id"] for m in second.wait(2)] == [2, 3]
+    push_messages(emulator, 1, start=3)
+    assert [m["message_id"] for m in second.wait(3)] == [2, 3, 4]
+    assert [m["message_id"] for m in first.items] == [1]
+
+
+def test_polling_follows_the_servers_new_numbering(emulator, bot, monkeypatch, caplog):
+    """After a week without updates Telegram numbers them afresh from a random id and
+    answers getUpdates from there, whatever the offset (go-telegram-bot-api issue 156)."""
+    confirm = emulator._confirm
+
+    def telegram_confirm(offset):
+        if offset is not None and offset > emulator._next_update_id:
+            offset = None  # an offset beyond the numbering confirms nothing
+        confirm(offset)
+
+    monkeypatch.setattr(emulator, "_confirm", telegram_confirm)
+    push_messages(emulator, 2)
+    rec = Recorder()
+    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
+        bot.message_loop(rec, timeout=1)
+        rec.wait(2)
+        offset = emulator.updates[-1]["update_id"] + 1  # both confirmed, as in a week
+        emulator.wait_for_request(
+            "getUpdates", predicate=lambda r: r.params.get("offset") == offset
+        )
+        emulator._next_update_id = 7  # a week later: the new numbering, below the offset
+        push_messages(emulator, 2, start=2)
+        rec.wait(4)
+    assert "update_id went back" in caplog.text
+    push_messages(emulator, 1, start=4)  # any repeat would come before this one
+    assert [m["message_id"] for m in rec.wait(5)] == [1, 2, 3, 4, 5]
+
+
+def test_stop_from_an_event_handler_while_an_update_waits_for_it(qbot):
+    q = queue.Queue()
+    rec = Recorder()
+    stop_took = []
+
+    def handler(msg):
+        rec(msg)
+        if is_event(msg):
+            q.put(update(1))
+            deadline = time.monotonic() + 5
+            while not q.empty() and time.monotonic() < deadline:  # the loop took it and now
+                time.sleep(0.005)  # waits for this handler to return
+            start = time.monotonic()
+            qbot.stop()
+            stop_took.append(time.monotonic() - start)
+
+    loop = qbot.message_loop(handler, source=q, ordered=False)
+    qbot.scheduler.event_now({"_stop": {}})
+    assert loop.join(5)
+    assert stop_took[0] < 1.0  # it did not wait for the loop, which waited for it
+    assert [m.get("message_id") for m in rec.items] == [None, 1]  # nothing lost
+
+
 def test_message_loop_class_form(emulator, bot):
     rec = Recorder()
     loop = MessageLoop(bot, {"chat": rec}).run_as_thread(timeout=5)
@@ -294,11 +378,19 @@ def test_run_forever_exits_cleanly_on_ctrl_c(emulator, bot, capsys):
     rec = Recorder()
 
     def interrupt_when_done():
-        rec.wait(2)
-        _thread.interrupt_main()
+        try:
+            rec.wait(2)
+        finally:
+            _thread.interrupt_main()  # Ctrl-C
 
-    threading.Thread(target=interrupt_when_done, daemon=True).start()
-    loop = bot.message_loop(rec, run_forever="Listening ...")
+    # as in a terminal, also where SIGINT is ignored (a background job): else this hangs
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt_when_done, daemon=True).start()
+        loop = bot.message_loop(rec, run_forever="Listening ...")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(rec.items) == 2
     assert not loop.is_alive()
     assert capsys.readouterr().out == "Listening ...\n"
     assert library_threads() == []
@@ -417,6 +509,45 @@ def test_ordered_webhook_hands_over_held_updates_on_stop(qbot):
     assert time.monotonic() - start < 2.0
     assert [m["message_id"] for m in rec.items] == [1, 3, 5]
     assert library_threads() == []
+
+
+def test_a_restarted_queue_loop_is_not_ended_by_its_last_stop(qbot):
+    rec = Recorder()
+    release = threading.Event()
+
+    def handler(msg):
+        rec(msg)
+        assert release.wait(5)
+
+    hook = Webhook(qbot, handler).run_as_thread()
+    hook.feed(update(1))
+    rec.wait(1)
+    stopper = threading.Thread(target=hook.stop)
+    stopper.start()
+    deadline = time.monotonic() + 5
+    while hook.source.empty() and time.monotonic() < deadline:
+        time.sleep(0.005)  # until stop() has left its wake-up item in the queue
+    release.set()
+    stopper.join(5)
+    assert not hook.is_alive()
+    hook.run_as_thread()
+    hook.feed(update(2))
+    assert [m["message_id"] for m in rec.wait(2)] == [1, 2]
+    hook.stop()
+
+
+def test_ordered_webhook_takes_a_new_numbering_after_a_quiet_spell(qbot, monkeypatch):
+    monkeypatch.setattr(loop_module, "RENUMBER_IDLE", 0.2)
+    rec = Recorder()
+    hook = OrderedWebhook(qbot, rec).run_as_thread(maxhold=5)
+    hook.feed(update(100))
+    hook.feed(update(101))
+    rec.wait(2)
+    time.sleep(0.25)  # quiet: Telegram numbers updates afresh after (a week of) this
+    hook.feed(update(7))
+    hook.feed(update(8))
+    assert [m["message_id"] for m in rec.wait(4)] == [100, 101, 7, 8]
+    hook.stop()
 
 
 def test_bot_stop_ends_queue_loop_and_scheduler(qbot):

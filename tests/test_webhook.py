@@ -49,11 +49,26 @@ def post(
 
 
 def raw_request(port, head, *, timeout=5.0):
-    """Send only ``head`` (request line + headers, no body) and read the answer's status line."""
+    """Send ``head`` (request line + headers, maybe more) and read the answer's status line."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(head.encode())
         answer = sock.makefile("rb").readline()
     return int(answer.split()[1])
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def quiet_post(port, body):
+    """post(), for a client thread that may be cut off: errors are expected, not raised."""
+    try:
+        post(port, body, path="/")
+    except (OSError, http.client.HTTPException):
+        pass
 
 
 def drain(q):
@@ -145,6 +160,28 @@ def test_missing_content_length_is_411(server, updates):
 def test_malformed_content_length_is_400(server, value):
     head = "POST /hook HTTP/1.1\r\nHost: x\r\n%s: %s\r\nContent-Length: %s\r\n\r\n"
     assert raw_request(server.port, head % (SECRET_HEADER, SECRET, value)) == 400
+
+
+@pytest.mark.parametrize(
+    "value, status",
+    [("9" * 5000, 413), ("1" + "0" * 30, 413), ("0" * 30 + "16", 200)],
+    ids=["5000 digits", "31 digits", "leading zeros"],
+)
+def test_content_length_of_many_digits_is_judged_by_its_value(server, value, status, caplog):
+    head = f"POST /hook HTTP/1.1\r\nHost: x\r\n{SECRET_HEADER}: {SECRET}\r\n"
+    request = head + f'Content-Length: {value}\r\n\r\n{{"update_id": 1}}'
+    assert raw_request(server.port, request) == status
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_chunked_or_twice_framed_bodies_are_refused_unread(server, updates):
+    body = '{"update_id": 1}'
+    start = f"POST /hook HTTP/1.1\r\nHost: x\r\n{SECRET_HEADER}: {SECRET}\r\n"
+    chunked = f"Content-Length: 16\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{body}\r\n0\r\n\r\n"
+    assert raw_request(server.port, start + chunked) == 411
+    twice = f"Content-Length: 16\r\nContent-Length: 40\r\n\r\n{body}"
+    assert raw_request(server.port, start + twice) == 400
+    assert updates.empty()
 
 
 @pytest.mark.parametrize(
@@ -323,9 +360,7 @@ def test_stop_finishes_requests_in_flight_and_answers_503_meanwhile():
     assert entered.wait(5)
     stopper = threading.Thread(target=lambda: in_flight.update(stopped=srv.stop(timeout=5)))
     stopper.start()
-    deadline = time.monotonic() + 5
-    while srv.receiver.accepting and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: not srv.receiver.accepting)
     assert post(port, {"update_id": 2}, path="/")[0] == 503  # while stopping
     release.set()
     client.join(5)
@@ -340,11 +375,58 @@ def test_stop_cuts_a_stalled_request_after_its_timeout(updates):
     srv = WebhookServer(updates, "127.0.0.1", 0, "/").start()
     with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
         sock.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"upd')
-        time.sleep(0.1)  # let the server start reading the body
+        wait_until(lambda: srv.receiver._in_flight == 1)  # the server reads the body
         started = time.monotonic()
         assert srv.stop(timeout=0.3) is False
         assert time.monotonic() - started < 2.5
     assert updates.empty()
+
+
+def test_a_client_sending_a_byte_now_and_then_is_cut_off(updates):
+    """Slowloris: every byte comes well within read_timeout, the request never ends."""
+    with WebhookServer(updates, "127.0.0.1", 0, "/", read_timeout=0.5) as srv:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\n")
+            sock.settimeout(0.05)
+            started = time.monotonic()
+            cut_off = False
+            while not cut_off and time.monotonic() - started < 5:
+                try:
+                    sock.sendall(b"X")  # one more byte of an endless header line
+                    cut_off = sock.recv(1) == b""
+                except socket.timeout:
+                    pass
+                except OSError:
+                    cut_off = True
+            assert cut_off
+            assert time.monotonic() - started < 4  # read_timeout, and some slack
+    assert updates.empty()
+
+
+def test_stop_cuts_many_stuck_requests_in_one_second_not_one_each():
+    release = threading.Event()
+    entered = []
+
+    def stuck_sink(update):
+        entered.append(update["update_id"])
+        release.wait(10)
+
+    srv = WebhookServer(stuck_sink, "127.0.0.1", 0, "/").start()
+    clients = [
+        threading.Thread(target=lambda uid=uid: quiet_post(srv.port, {"update_id": uid}))
+        for uid in range(5)
+    ]
+    for client in clients:
+        client.start()
+    try:
+        wait_until(lambda: len(entered) == 5)
+        started = time.monotonic()
+        assert srv.stop(timeout=0.2) is False
+        assert time.monotonic() - started < 3.0  # was 0.2 s + 1 s per connection
+    finally:
+        release.set()
+        for client in clients:
+            client.join(5)
 
 
 def test_connections_beyond_the_limit_are_closed(updates):
@@ -356,9 +438,7 @@ def test_connections_beyond_the_limit_are_closed(updates):
         with pytest.raises((OSError, http.client.HTTPException)):
             post(srv.port, {"update_id": 5}, path="/")
         kept.pop().close()
-        deadline = time.monotonic() + 5
-        while len(srv._httpd.connections) > 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: len(srv._httpd.connections) == 1)
         assert post(srv.port, {"update_id": 6}, path="/")[0] == 200
         kept[0].close()
     assert [u["update_id"] for u in drain(updates)] == [0, 1, 6]
