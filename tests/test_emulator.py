@@ -333,6 +333,20 @@ def test_get_updates_negative_offset_keeps_the_last(emulator, api):
     assert [u["message"]["text"] for u in api("getUpdates", offset=-1)[1]["result"]] == ["c"]
 
 
+def test_renumbered_updates_are_served_whatever_the_old_offset(emulator, api):
+    alice = emulator.user("Alice")
+    alice.send("before")
+    last = api("getUpdates")[1]["result"][-1]["update_id"]
+    old_offset = last + 1
+    assert api("getUpdates", offset=old_offset)[1]["result"] == []
+    new_id = last - 1000  # the new numbering starts below the offset already confirmed
+    emulator.renumber_updates(new_id)
+    alice.send("after")
+    after = api("getUpdates", offset=old_offset)[1]["result"]
+    assert [(u["update_id"], u["message"]["text"]) for u in after] == [(new_id, "after")]
+    assert api("getUpdates", offset=new_id + 1)[1]["result"] == []
+
+
 def test_long_poll_wakes_as_soon_as_an_update_arrives(emulator, api):
     alice = emulator.user("Alice")
     outcome = {}

@@ -338,9 +338,15 @@ class Emulator(ApiMethods):
         self._pending = [entry for entry in self._pending if entry[0] in allowed]
         return [update for _, update in self._pending[:limit]]
 
+    def renumber_updates(self, next_update_id: int) -> None:
+        """Number the next updates from ``next_update_id``, as Telegram does after a bot has
+        had no updates for a week (possibly below the offset its poller confirmed)."""
+        with self._cond:
+            self._next_update_id = int(next_update_id)
+
     def _confirm(self, offset: Optional[int]) -> None:
-        if offset is None:
-            return
+        if offset is None or offset > self._next_update_id:
+            return  # an offset beyond the numbering (after a renumbering) confirms nothing
         if offset < 0:
             del self._pending[:offset]
         else:
