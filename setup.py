@@ -23,7 +23,7 @@ setup(
     install_requires=["urllib3>=1.26,<3"],
     extras_require={
         "socks": ["urllib3[socks]>=1.26,<3"],
-        "test": ["pytest>=7", "pytest-timeout>=2", "cryptography"],
+        "test": ["pytest>=7", "pytest-timeout>=2", "cryptography", "flask"],
         "docs": ["sphinx>=7", "myst-parser>=2"],
         "dev": ["ruff", "mypy"],
     },
