@@ -586,7 +586,24 @@ class WebhookRun:
     def stop(self, timeout: float = 10.0, *, delete_webhook: bool = False) -> None:
         """Stop receiving (requests in flight finish), let the loop handle what was
         accepted, end it; with ``delete_webhook``, also call
-        `deleteWebhook <https://core.telegram.org/bots/api#deletewebhook>`_."""
+        `deleteWebhook <https://core.telegram.org/bots/api#deletewebhook>`_.
+
+        Called from a handler, it returns at once and the same steps run on a
+        ``telegrambot-webhook-stop`` thread: the caller's thread is the one that still has
+        to handle the updates already accepted (answered 200, so Telegram will not send
+        them again).
+        """
+        if self.loop._in_handler():
+            threading.Thread(
+                target=self._stop,
+                args=(timeout, delete_webhook),
+                name="telegrambot-webhook-stop",
+                daemon=True,
+            ).start()
+            return
+        self._stop(timeout, delete_webhook)
+
+    def _stop(self, timeout: float, delete_webhook: bool) -> None:
         deadline = time.monotonic() + timeout
         self.server.stop(timeout)
         while not self.updates.empty() and time.monotonic() < deadline:

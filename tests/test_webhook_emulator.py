@@ -5,6 +5,7 @@ import logging
 import queue
 import random
 import threading
+import time
 
 import pytest
 from test_webhook import SECRET, post
@@ -79,6 +80,34 @@ def test_run_webhook_sets_the_webhook_and_serves(emulator, bot):
         run.stop(delete_webhook=True)
     assert emulator.webhook["url"] == ""
     assert not run.server.running and not run.loop.is_alive()
+
+
+def test_run_webhook_stopped_from_a_handler_still_handles_what_was_accepted(emulator, bot):
+    alice = emulator.user("Alice")
+    received, runs = [], []
+    release = threading.Event()
+    stop_took = []
+
+    def handle(msg):
+        received.append(msg["text"])
+        if msg["text"] == "first":
+            release.wait(10)
+            started = time.monotonic()
+            runs[0].stop()
+            stop_took.append(time.monotonic() - started)
+
+    runs.append(run_webhook(bot, handle, host="127.0.0.1", port=0, path="/tg"))
+    run = runs[0]
+    alice.send("first")
+    emulator.wait_until(lambda: received == ["first"])
+    for text in ("second", "third", "fourth"):
+        alice.send(text)
+    emulator.wait_until(lambda: run.updates.qsize() == 3)  # accepted: answered 200
+    release.set()
+    assert run.loop.join(10)
+    assert received == ["first", "second", "third", "fourth"]
+    assert stop_took and stop_took[0] < 1.0  # the handler was not held up
+    assert not run.server.running
 
 
 def test_run_webhook_failing_setwebhook_leaves_nothing_running(emulator, bot):
