@@ -350,7 +350,7 @@ class ApiMethods:
 
     def _member(self, chat: "SimChat", user_id: int) -> Dict[str, Any]:
         status = chat.status_of(user_id)
-        values: Dict[str, Any] = {"user": self._person(user_id)}
+        values: Dict[str, Any] = dict(chat.member_fields.get(user_id, {}), user=self._person(user_id))
         if status == "administrator":
             values.update(can_be_edited=False, can_manage_chat=True, is_anonymous=False)
         return self.facts.build(_MEMBER_TYPES[status], values, {"User": self.bot_from})

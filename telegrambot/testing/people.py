@@ -26,7 +26,8 @@ poll / poll_answer                    ``user.answer_poll(poll, [0])`` (anonymous
                                       ``poll``, others ``poll_answer``)
 my_chat_member                        ``user.add_bot(group)``, ``remove_bot()``,
                                       ``block_bot()``, ``unblock_bot()``
-chat_member                           ``user.join(group)``, ``user.leave(group)``
+chat_member                           ``user.join(group)``, ``user.leave(group)``,
+                                      ``admin.change_member(group, user, status)``
 chat_join_request                     ``user.request_join(chat)``
 chat_boost / removed_chat_boost       ``user.boost(chat)`` / ``user.remove_boost(chat)``
 managed_bot                           ``user.create_managed_bot(name)``
@@ -86,6 +87,7 @@ class SimChat:
         self.blocked = False
         self.pinned: Optional[Message] = None
         self.join_requests: set = set()
+        self.member_fields: Dict[int, Dict[str, Any]] = {}  # user id -> extra ChatMember fields
         self._message_ids = itertools.count(1)
 
     def __repr__(self) -> str:
@@ -395,14 +397,34 @@ class SimUser:
     # -- membership ----------------------------------------------------------------------------
 
     def _member_update(self, chat: SimChat, user: Dict[str, Any], old: str, new: str,
-                       update_type: str, **extra: Any) -> Dict[str, Any]:
+                       update_type: str, old_fields: Optional[Dict[str, Any]] = None,
+                       new_fields: Optional[Dict[str, Any]] = None, **extra: Any
+                       ) -> Dict[str, Any]:
         facts = self.emulator.facts
         obj = {"chat": chat.chat, "from": self.user, "date": int(time.time()),
-               "old_chat_member": facts.build(_MEMBER_TYPES[old], {"user": user}),
-               "new_chat_member": facts.build(_MEMBER_TYPES[new], {"user": user})}
+               "old_chat_member": facts.build(_MEMBER_TYPES[old],
+                                              dict(old_fields or {}, user=user)),
+               "new_chat_member": facts.build(_MEMBER_TYPES[new],
+                                              dict(new_fields or {}, user=user))}
         obj.update(extra)
         self.emulator.push_update(update_type, obj)
         return obj
+
+    def change_member(self, chat: SimChat, member: "SimUser", status: str,
+                      **fields: Any) -> Dict[str, Any]:
+        """She, an administrator, changes ``member``'s status in ``chat`` ('member',
+        'administrator', 'restricted', 'left', 'kicked'): a ``chat_member`` update from her.
+
+        ``fields`` are ChatMember fields of the new status, such as ``is_member`` of a
+        restricted member (kept, so the next change shows it as the old state).
+        """
+        with self.emulator._lock:
+            old = chat.status_of(member.id)
+            old_fields = chat.member_fields.get(member.id, {})
+            chat.members[member.id] = status
+            chat.member_fields[member.id] = dict(fields)
+            return self._member_update(chat, member.user, old, status, "chat_member",
+                                       old_fields, fields)
 
     def join(self, group: SimChat) -> Dict[str, Any]:
         """She joins a group: a ``chat_member`` update, and in groups the service message
@@ -410,6 +432,7 @@ class SimUser:
         with self.emulator._lock:
             old = group.status_of(self.id)
             group.members[self.id] = "member"
+            group.member_fields.pop(self.id, None)
             obj = self._member_update(group, self.user, old, "member", "chat_member")
             if group.type != "channel":
                 group.message(self, {"new_chat_members": [self.user]})
@@ -420,6 +443,7 @@ class SimUser:
         with self.emulator._lock:
             old = group.status_of(self.id)
             group.members[self.id] = "left"
+            group.member_fields.pop(self.id, None)
             obj = self._member_update(group, self.user, old, "left", "chat_member")
             if group.type != "channel":
                 group.message(self, {"left_chat_member": self.user})
