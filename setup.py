@@ -23,6 +23,8 @@ setup(
     install_requires=["urllib3>=1.26,<3"],
     extras_require={
         "socks": ["urllib3[socks]>=1.26,<3"],
+        # Telegram Passport decryption and Web App init data signatures
+        "passport": ["cryptography>=3.1"],
         "test": ["pytest>=7", "pytest-timeout>=2", "cryptography", "flask"],
         "docs": ["sphinx>=7", "myst-parser>=2"],
         "dev": ["ruff", "mypy"],

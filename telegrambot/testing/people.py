@@ -9,7 +9,8 @@ every one of the Bot API's update types can be produced:
 update type                           produced by
 ====================================  =====================================================
 message                               ``user.send()``, ``send_photo()``, ``send_file()``,
-                                      ``reply()``, ``join()``/``leave()`` in groups
+                                      ``reply()``, ``join()``/``leave()`` in groups,
+                                      ``share_passport()``, ``send_web_app_data()``
 edited_message                        ``user.edit(message, text)``
 channel_post / edited_channel_post    ``channel.post(text)`` / ``channel.edit(message, text)``
 business_connection                   ``user.connect_business()``
@@ -297,6 +298,84 @@ class SimUser:
     def edit(self, message: Message, text: Optional[str] = None, **fields: Any) -> Message:
         """Edit one of her messages (``edited_message`` or ``edited_business_message``)."""
         return self.emulator.chat(message["chat"]["id"]).edit(message, text, **fields)
+
+    # -- Telegram Passport and Web Apps ------------------------------------------------------
+
+    def share_passport(self, public_key: Any, nonce: str, elements: Dict[str, Any],
+                       tamper: Iterable[str] = ()) -> Message:
+        """She shares Telegram Passport data, encrypted for the bot's ``public_key`` (PEM
+        or a cryptography key): a message with ``passport_data``.
+
+        ``elements`` maps element types to what she shares: ``{"phone_number": "+44..."}``,
+        ``{"personal_details": {"data": {...}}}``, ``{"passport": {"data": {...},
+        "front_side": b"...", "selfie": b"...", "translation": [b"..."]}}``,
+        ``{"utility_bill": {"files": [b"...", b"..."]}}``. Files are stored encrypted,
+        for getFile and download. ``tamper`` names element types (or ``"credentials"``)
+        to alter after encryption. Needs the ``cryptography`` package.
+        """
+        from ._clientside import encrypt_passport
+
+        data = encrypt_passport(public_key, nonce, elements,
+                                lambda sealed: self.emulator.store_file(sealed, "passport"),
+                                tuple(tamper))
+        return self.private.message(self, {"passport_data": data})
+
+    def web_app_init_data(self, *, chat: Optional[SimChat] = None, start_param: Optional[str] = None,
+                          query_id: Optional[str] = None, auth_date: Optional[int] = None,
+                          signing_key: Any = None, **fields: Any) -> str:
+        """The init data a Web App opened by her gets (``Telegram.WebApp.initData``):
+        ``user``, ``auth_date`` (now unless given), a fresh ``query_id`` unless given, the
+        ``chat`` it was opened from, ``start_param``, other ``fields``; with the ``hash``
+        made from the bot's token and, given an Ed25519 ``signing_key``, a ``signature``
+        (tests stand in for Telegram's key with their own)."""
+        from ._clientside import web_app_init_data
+
+        values: Dict[str, Any] = {"query_id": query_id or self.emulator.new_id("AAQ")}
+        if chat is not None:
+            values.update(chat={k: chat.chat[k] for k in ("id", "type", "title") if k in chat.chat},
+                          chat_type=chat.type, chat_instance=str(abs(chat.id) * 7 + 1))
+        if start_param is not None:
+            values["start_param"] = start_param
+        values.update(fields)
+        return web_app_init_data(self.emulator.token, self.emulator.bot_user["id"], self.user,
+                                 fields=values, auth_date=auth_date, signing_key=signing_key)
+
+    def keyboard(self) -> Optional[List[List[Any]]]:
+        """The rows of the reply keyboard (ReplyKeyboardMarkup) the bot last sent her, or
+        None if it sent none or removed it since. (Messages keep only inline keyboards, so
+        this is read from the bot's requests.)"""
+        with self.emulator._lock:
+            requests = list(self.emulator.requests)
+        for request in reversed(requests):
+            markup = request.params.get("reply_markup")
+            if request.status != 200 or not isinstance(markup, dict):
+                continue
+            if request.params.get("chat_id") not in (self.id, str(self.id)):
+                continue
+            if "keyboard" in markup:
+                return markup["keyboard"]
+            if markup.get("remove_keyboard"):
+                return None
+        return None
+
+    def send_web_app_data(self, data: str, button_text: Optional[str] = None) -> Message:
+        """She opens the Web App of a ``web_app`` button on the bot's reply keyboard and it
+        sends ``data`` back (``Telegram.WebApp.sendData``): a message with ``web_app_data``.
+
+        The keyboard is the one the bot last sent her (not removed since); ``button_text``
+        picks the button when it has several Web App buttons.
+        """
+        with self.emulator._lock:
+            keyboard = [b for row in self.keyboard() or () for b in row]
+            apps = [b for b in keyboard if isinstance(b, dict) and b.get("web_app")]
+            if button_text is not None:
+                apps = [b for b in apps if b.get("text") == button_text]
+            if len(apps) != 1:
+                raise AssertionError("no single web_app button%s on her keyboard; buttons: %s" % (
+                    "" if button_text is None else " %r" % button_text,
+                    [b.get("text") if isinstance(b, dict) else b for b in keyboard]))
+            content = {"web_app_data": {"data": data, "button_text": apps[0]["text"]}}
+            return self.private.message(self, content)
 
     # -- buttons, inline mode, polls, reactions -------------------------------------------
 
