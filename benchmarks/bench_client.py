@@ -76,9 +76,17 @@ def bench_round_trips(calls: int, rounds: int) -> None:
         def library() -> None:
             bot.sendMessage(chat_id, "benchmark")
 
+        with_defaults = Bot(emu.token, api_url=emu.api_url, defaults={
+            "parse_mode": "HTML", "protect_content": True,
+            "link_preview_options": {"is_disabled": True}})
+
+        def library_defaults() -> None:
+            with_defaults.sendMessage(chat_id, "benchmark")
+
         runs = [("raw urllib3 POST (baseline)", raw),
                 ("raw urllib3 POST, same timeouts", raw_with_timeout),
-                ("telegrambot Bot.sendMessage", library)]
+                ("telegrambot Bot.sendMessage", library),
+                ("  the same, Bot with 3 defaults", library_defaults)]
         for _, fn in runs:  # warm up connections and caches
             for _ in range(200):
                 fn()
@@ -90,6 +98,7 @@ def bench_round_trips(calls: int, rounds: int) -> None:
                     fn()
                 times[name].append((time.perf_counter() - start) / calls)
         bot.close_connections()
+        with_defaults.close_connections()
     finally:
         emu.close()
     medians = {name: statistics.median(t) * 1e6 for name, t in times.items()}
@@ -99,6 +108,8 @@ def bench_round_trips(calls: int, rounds: int) -> None:
     lib = medians["telegrambot Bot.sendMessage"]
     print("  ratio library/raw:                 %8.3f  (target <= 1.10)" % (lib / medians["raw urllib3 POST (baseline)"]))
     print("  ratio library/raw, same timeouts:  %8.3f" % (lib / medians["raw urllib3 POST, same timeouts"]))
+    print("  ratio with defaults/without:       %8.3f  (the defaults add parameters to the body too)"
+          % (medians["  the same, Bot with 3 defaults"] / lib))
 
 
 def bench_import(runs: int) -> None:

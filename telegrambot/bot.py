@@ -4,7 +4,7 @@ import os
 import re
 import shutil
 import threading
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import api
 from ._methods import METHODS, Methods
@@ -37,6 +37,12 @@ class Bot(Methods):
     :param pool_size: connections kept alive for concurrent calls.
     :param pool_options: more keyword arguments for urllib3's ``PoolManager``, such as
         ``ca_certs`` to trust a local server's own certificate authority.
+    :param defaults: values for parameters that calls leave out, such as
+        ``{"parse_mode": "HTML", "protect_content": True}``: each fills that parameter of
+        every method that has it, and that field of the objects a call carries
+        (``InputMedia*`` captions, inline query results, ...). An argument given wins;
+        ``api_kwargs={"parse_mode": None}`` sends one call without it. A name that no
+        method or object takes is a ValueError here. See :mod:`telegrambot.core.defaults`.
     """
 
     def __init__(
@@ -51,6 +57,7 @@ class Bot(Methods):
         test_environment: bool = False,
         pool_size: int = 16,
         pool_options: Optional[Dict[str, Any]] = None,
+        defaults: Optional[Mapping[str, Any]] = None,
     ) -> None:
         if not isinstance(token, str) or not _TOKEN_CHARS.fullmatch(token):
             # the token itself stays out of the message
@@ -70,6 +77,11 @@ class Bot(Methods):
             pool_size=pool_size,
             pool_options=pool_options,
         )
+        self._defaults: Any = None
+        if defaults:
+            from .core.defaults import Defaults
+
+            self._defaults = Defaults(defaults)
         self._scheduler: Any = None
         self._scheduler_lock = threading.Lock()
 
@@ -92,6 +104,11 @@ class Bot(Methods):
     def api_url(self) -> str:
         return self._api.api_url
 
+    @property
+    def defaults(self) -> Dict[str, Any]:
+        """The parameter defaults given to the constructor (a copy; empty if none)."""
+        return dict(self._defaults.values) if self._defaults is not None else {}
+
     def close_connections(self) -> None:
         """Close the idle pooled connections (the bot stays usable; new ones open as needed).
 
@@ -111,6 +128,8 @@ class Bot(Methods):
         for name in METHODS[method].required:
             if params.get(name) is None:
                 raise TypeError(_NOT_NONE_ERROR % (method, name))
+        if self._defaults is not None:
+            self._defaults.apply(method, params)
         if api_kwargs:
             params.update(api_kwargs)
         return self._api.call(method, params, request_timeout)
@@ -125,7 +144,8 @@ class Bot(Methods):
         """Call any Bot API method by name, with its parameters as a dict.
 
         Useful for methods newer than this library. The encoding rules are those of the
-        named methods (files, objects, ``datetime``).
+        named methods (files, objects, ``datetime``). The parameters are sent as given:
+        the bot's ``defaults`` are not added.
         """
         return self._api.call(method, dict(params or {}), request_timeout)
 

@@ -1,0 +1,1 @@
+"""I/O-free logic shared by the runtimes: no sockets, threads or clocks in here."""
