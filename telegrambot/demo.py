@@ -160,7 +160,7 @@ def _describe_answer(params: Dict[str, Any]) -> str:
         extra = params.get("error_message") or ", ".join(
             o.get("title", "") for o in params.get("shipping_options") or ())
         return verdict + (": " + extra if extra else "")
-    return params.get("text") or ""
+    return params.get("text") or params.get("url") or ""
 
 
 def _check(text: str, contains: Optional[str], what: str) -> None:

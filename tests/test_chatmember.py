@@ -97,3 +97,13 @@ def test_emulated_updates_reach_a_bot_with_the_right_changes(emulator, bot):
         ("my_chat_member", "Emulator Bot", (True, False)),
         ("my_chat_member", "Emulator Bot", (False, True)),
     ]
+
+
+def test_a_restricted_member_who_leaves_was_a_member(emulator):
+    alice, bob = emulator.user("Alice"), emulator.user("Bob")
+    group = emulator.supergroup("Team", members=[alice, bob])
+    alice.change_member(group, bob, "restricted", is_member=True)
+    change = bob.leave(group)
+    assert change["old_chat_member"]["is_member"] is True
+    assert left(change) and membership_change(change) == (True, False)
+    assert bob.join(group)["old_chat_member"]["status"] == "left"

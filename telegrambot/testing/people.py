@@ -511,8 +511,8 @@ class SimUser:
         with self.emulator._lock:
             old = group.status_of(self.id)
             group.members[self.id] = "member"
-            group.member_fields.pop(self.id, None)
-            obj = self._member_update(group, self.user, old, "member", "chat_member")
+            old_fields = group.member_fields.pop(self.id, None)
+            obj = self._member_update(group, self.user, old, "member", "chat_member", old_fields)
             if group.type != "channel":
                 group.message(self, {"new_chat_members": [self.user]})
             return obj
@@ -522,8 +522,8 @@ class SimUser:
         with self.emulator._lock:
             old = group.status_of(self.id)
             group.members[self.id] = "left"
-            group.member_fields.pop(self.id, None)
-            obj = self._member_update(group, self.user, old, "left", "chat_member")
+            old_fields = group.member_fields.pop(self.id, None)
+            obj = self._member_update(group, self.user, old, "left", "chat_member", old_fields)
             if group.type != "channel":
                 group.message(self, {"left_chat_member": self.user})
             return obj
