@@ -78,10 +78,11 @@ class Bot(Methods):
             pool_options=pool_options,
         )
         self._defaults: Any = None
-        if defaults:
+        if defaults is not None:
             from .core.defaults import Defaults
 
-            self._defaults = Defaults(defaults)
+            compiled = Defaults(defaults)  # a bad key fails here, before anything is sent
+            self._defaults = compiled if compiled.values else None
         self._scheduler: Any = None
         self._scheduler_lock = threading.Lock()
 

@@ -21,6 +21,14 @@ _FILE_LISTS = ("files", "translation")
 _PLAIN = ("phone_number", "email")
 
 
+def _need_cryptography() -> None:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        raise ImportError("simulated Passport data and signed init data need the cryptography "
+                          "package: pip install 'telegrambot[passport]'") from None
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -72,6 +80,7 @@ def encrypt_passport(public_key: Any, nonce: str, elements: Dict[str, Any],
     StoredFile. ``tamper`` names element types (or ``"credentials"``) whose encrypted data
     gets a bit flipped after encryption, as an attacker or a broken transfer would.
     """
+    _need_cryptography()
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -143,6 +152,7 @@ def web_app_init_data(token: str, bot_id: int, user: Dict[str, Any], *,
     pairs = [(k, v if isinstance(v, str) else json.dumps(v, separators=(",", ":"), ensure_ascii=False)
               if isinstance(v, (dict, list)) else str(v)) for k, v in values.items()]
     if signing_key is not None:
+        _need_cryptography()
         signed = "%d:WebAppData\n%s" % (bot_id, _check_string(pairs, ("hash", "signature")))
         signature = signing_key.sign(signed.encode("utf-8"))
         pairs.append(("signature", base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")))
