@@ -35,11 +35,23 @@ import weakref
 from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import urllib3
+from urllib3.exceptions import ConnectTimeoutError as _ConnectTimeoutError
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import NewConnectionError as _NewConnectionError
-from urllib3.exceptions import TimeoutError as _Urllib3Timeout
+from urllib3.exceptions import ProtocolError as _ProtocolError
+from urllib3.exceptions import ProxyError as _ProxyError
+from urllib3.exceptions import ReadTimeoutError as _ReadTimeoutError
+from urllib3.exceptions import SSLError as _SSLError
 
-from .exception import BadHTTPResponse, NetworkError, RequestTimeout, error_class_for
+from .exception import (
+    BadHTTPResponse,
+    ConnectError,
+    ConnectTimeout,
+    NetworkError,
+    NotFound,
+    RequestTimeout,
+    error_class_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -457,8 +469,12 @@ def message_target(msg_identifier: Any, inline: bool) -> Dict[str, Any]:
 # ---------------------------------------------------------------- answers
 
 
-def parse_answer(status: int, data: bytes, response: Any = None) -> Any:
-    """The ``result`` of a Bot API answer, or the exception it stands for."""
+def parse_answer(status: int, data: bytes, response: Any = None, method: Optional[str] = None) -> Any:
+    """The ``result`` of a Bot API answer, or the exception it stands for.
+
+    An error answer becomes the :class:`~telegrambot.exception.TelegramError` subclass of
+    its status and description (``method`` is recorded on it).
+    """
     try:
         answer = json.loads(data)
     except ValueError:
@@ -474,7 +490,7 @@ def parse_answer(status: int, data: bytes, response: Any = None) -> Any:
         description = cleaned
         answer = dict(answer, description=cleaned)
     error_code = answer.get("error_code", status)
-    raise error_class_for(description)(description, error_code, answer)
+    raise error_class_for(description, error_code)(description, error_code, answer, method)
 
 
 def _as_timeout(value: TimeoutLike, default: urllib3.Timeout) -> urllib3.Timeout:
@@ -550,6 +566,7 @@ class Transport:
         base = (where.path or "").rstrip("/")
         env = "test/" if test_environment else ""
         self._method_prefix = "%s/bot%s/%s" % (base, token, env)
+        self._not_found_hint = _api_url_hint(base, token)
         self._file_prefix = "%s/file/bot%s/%s" % (base, token, env)
         self.timeout = _as_timeout(request_timeout, DEFAULT_TIMEOUT)
         self._proxy = proxy
@@ -625,11 +642,16 @@ class Transport:
             manager = self._poll_manager if long_poll else self._manager
             return manager.urlopen(method, self._origin + url, **kw)
         except (_Urllib3Error, OSError) as e:
-            raise _network_error(self._describe(url), e) from e
+            raise _network_error(self._describe(url), e, self._where(), kw.get("timeout")) from e
 
     @staticmethod
     def _describe(url: str) -> str:
         return redact(url.rsplit("/", 1)[-1] or url)
+
+    def _where(self) -> str:
+        proxy = self._proxy or _global_proxy.url
+        where = redact(self._origin.split("://", 1)[-1])
+        return "%s through the proxy" % where if proxy else where
 
     def call(
         self,
@@ -655,7 +677,11 @@ class Transport:
                 timeout=timeout,
                 preload_content=True,
             )
-            return parse_answer(response.status, response.data, response)
+            return parse_answer(response.status, response.data, response, method)
+        except NotFound as e:
+            if self._not_found_hint:
+                e.hint = self._not_found_hint
+            raise
         except BaseException:
             if isinstance(body, _MultipartBody):
                 body.rewind()  # so that the caller can retry with the same file objects
@@ -676,7 +702,7 @@ class Transport:
         try:
             if response.status != 200:
                 data = b"".join(_body(response))
-                parse_answer(response.status, data, response)  # raises the answer's error
+                parse_answer(response.status, data, response, "download")  # raises its error
                 raise BadHTTPResponse(response.status, redact(data.decode("utf-8", "replace")), response)
             if hasattr(dest, "write"):
                 for chunk in _body(response):
@@ -710,9 +736,64 @@ def _body(response: Any) -> Iterator[bytes]:
         raise _network_error("download", e) from e
 
 
-def _network_error(what: str, e: BaseException) -> NetworkError:
-    """The library's exception for the urllib3 or socket error ``e``, token removed from both."""
+def _api_url_hint(base: str, token: str) -> Optional[str]:
+    """What to say on a 404 when the api_url's path looks like a mistake (else None)."""
+    if base.endswith("/bot") or "/bot" + token in base or (token and token in base):
+        return ("the api_url ends with /bot or holds the token: give the server's address "
+                "only, such as https://api.telegram.org; the library adds /bot<token>/<method>")
+    return None
+
+
+def _root_reason(e: BaseException) -> str:
+    """The innermost operating-system reason behind ``e``, as a short lower-case phrase."""
+    seen = set()
+    found: Optional[BaseException] = None
+    current: Optional[BaseException] = e
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and not isinstance(current, _Urllib3Error):
+            found = current
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        current = (current.__cause__ or (reason if isinstance(reason, BaseException) else None)
+                   or (nested[0] if nested else None) or current.__context__)
+    if found is None:
+        return ""
+    text = getattr(found, "strerror", None) or (found.args[0] if found.args else "") or ""
+    if not isinstance(text, str) or not text:
+        text = type(found).__name__
+    return redact(text[:1].lower() + text[1:])
+
+
+def _network_error(what: str, e: BaseException, where: str = "the server",
+                   timeout: Any = None) -> NetworkError:
+    """The library's exception for the urllib3 or socket error ``e``.
+
+    Its message says what happened in plain words (no urllib3 class names); ``e`` stays
+    available as ``__cause__`` with the token removed from it.
+    """
     _scrub_exception(e)
-    timed_out = isinstance(e, _Urllib3Timeout) and not isinstance(e, _NewConnectionError)
-    cls = RequestTimeout if timed_out else NetworkError
-    return cls("%s failed: %s" % (what, redact(str(e))))
+    reason = _root_reason(e)
+    detail = " (%s)" % reason if reason else ""
+    if isinstance(e, _ProxyError):
+        inner = getattr(e, "original_error", None)
+        if isinstance(inner, _NewConnectionError):
+            return ConnectError("%s failed: could not connect to the proxy%s" % (what, detail))
+        return NetworkError("%s failed: the proxy failed%s" % (what, detail))
+    if isinstance(e, _NewConnectionError):
+        return ConnectError("%s failed: could not connect to %s%s" % (what, where, detail))
+    if isinstance(e, _ConnectTimeoutError):
+        seconds = getattr(timeout, "connect_timeout", None)
+        within = " within %s s" % seconds if isinstance(seconds, (int, float)) else ""
+        return ConnectTimeout("%s failed: could not connect to %s%s (connect timeout)"
+                              % (what, where, within))
+    if isinstance(e, _ReadTimeoutError) or isinstance(e, socket.timeout):
+        seconds = getattr(timeout, "read_timeout", None)
+        within = " within %s s" % seconds if isinstance(seconds, (int, float)) else ""
+        return RequestTimeout("%s failed: no answer from %s%s (read timeout)" % (what, where, within))
+    if isinstance(e, _SSLError):
+        return NetworkError("%s failed: TLS error with %s%s" % (what, where, detail))
+    if isinstance(e, _ProtocolError):
+        return NetworkError("%s failed: the connection to %s broke before the answer arrived%s"
+                            % (what, where, detail))
+    return NetworkError("%s failed: %s" % (what, reason or "the request could not complete"))

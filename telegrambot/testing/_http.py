@@ -182,6 +182,10 @@ class _Handler(BaseHTTPRequestHandler):
 class Server(HTTPServer):
     """HTTPServer with one named daemon thread per connection, all stoppable."""
 
+    # many clients connect at once (a pool of 16 per bot, tests with 50 threads): with the
+    # standard library's backlog of 5, the kernel would reset the connections past it
+    request_queue_size = 128
+
     def __init__(self, address: Tuple[str, int], emulator: Any) -> None:
         self.emulator = emulator
         self._connections: Dict[socket.socket, threading.Thread] = {}
