@@ -4,10 +4,13 @@ import os
 import re
 import shutil
 import threading
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import api
 from ._methods import METHODS, Methods
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ratelimit import RateLimiter
 
 _NOT_NONE_ERROR = "%s(): %r is required and cannot be None"
 # printable ASCII without the characters that would change the URL path ("/", "?", "#", "%")
@@ -43,6 +46,10 @@ class Bot(Methods):
         (``InputMedia*`` captions, inline query results, ...). An argument given wins;
         ``api_kwargs={"parse_mode": None}`` sends one call without it. A name that no
         method or object takes is a ValueError here. See :mod:`telegrambot.core.defaults`.
+    :param rate_limiter: flood control (:mod:`telegrambot.ratelimit`): True for Telegram's
+        limits, or a :class:`~telegrambot.ratelimit.RateLimiter` with limits of its own.
+        Calls then wait instead of failing with 429, and safe ones are retried after
+        network errors. Off by default.
     """
 
     def __init__(
@@ -58,6 +65,7 @@ class Bot(Methods):
         pool_size: int = 16,
         pool_options: Optional[Dict[str, Any]] = None,
         defaults: Optional[Mapping[str, Any]] = None,
+        rate_limiter: Union[None, bool, "RateLimiter"] = None,
     ) -> None:
         if not isinstance(token, str) or not _TOKEN_CHARS.fullmatch(token):
             # the token itself stays out of the message
@@ -83,6 +91,7 @@ class Bot(Methods):
 
             compiled = Defaults(defaults)  # a bad key fails here, before anything is sent
             self._defaults = compiled if compiled.values else None
+        self._limiter = _rate_limiter(rate_limiter)
         self._scheduler: Any = None
         self._scheduler_lock = threading.Lock()
 
@@ -110,6 +119,11 @@ class Bot(Methods):
         """The parameter defaults given to the constructor (a copy; empty if none)."""
         return dict(self._defaults.values) if self._defaults is not None else {}
 
+    @property
+    def rate_limiter(self) -> Optional["RateLimiter"]:
+        """The bot's :class:`~telegrambot.ratelimit.RateLimiter`, or None."""
+        return self._limiter
+
     def close_connections(self) -> None:
         """Close the idle pooled connections (the bot stays usable; new ones open as needed).
 
@@ -133,7 +147,10 @@ class Bot(Methods):
             self._defaults.apply(method, params)
         if api_kwargs:
             params.update(api_kwargs)
-        return self._api.call(method, params, request_timeout)
+        if self._limiter is None:
+            return self._api.call(method, params, request_timeout)
+        return self._limiter.call(
+            method, params, lambda: self._api.call(method, params, request_timeout))
 
     def request(
         self,
@@ -148,7 +165,11 @@ class Bot(Methods):
         named methods (files, objects, ``datetime``). The parameters are sent as given:
         the bot's ``defaults`` are not added.
         """
-        return self._api.call(method, dict(params or {}), request_timeout)
+        params = dict(params or {})
+        if self._limiter is None:
+            return self._api.call(method, params, request_timeout)
+        return self._limiter.call(
+            method, params, lambda: self._api.call(method, params, request_timeout))
 
     def download_file(
         self,
@@ -242,6 +263,19 @@ class Bot(Methods):
     kick_chat_member = Methods.banChatMember
     getChatMembersCount = Methods.getChatMemberCount
     get_chat_members_count = Methods.getChatMemberCount
+
+
+def _rate_limiter(value: Any) -> Any:
+    if value is None or value is False:
+        return None
+    if value is True:
+        from .ratelimit import RateLimiter
+
+        return RateLimiter()
+    if not callable(getattr(value, "call", None)):
+        raise TypeError("rate_limiter must be True, False, None or a RateLimiter, not %r"
+                        % (value,))
+    return value
 
 
 #: Telepot-era method names that the Bot API renamed, and the current name they call.

@@ -1,1 +1,9 @@
-"""I/O-free logic shared by the runtimes: no sockets, threads or clocks in here."""
+"""I/O-free logic shared by the runtimes: no sockets, threads or clocks in here.
+
+Each module takes what it needs (the time included) as arguments and returns decisions, so
+the threaded runtime, the asyncio runtime and the emulator drive the same rules.
+
+- :mod:`telegrambot.core.defaults`: parameter defaults filled into calls;
+- :mod:`telegrambot.core.limits`: Telegram's flood limits as token buckets, which calls
+  count, which are safe to repeat.
+"""

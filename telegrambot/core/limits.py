@@ -1,0 +1,269 @@
+"""Telegram's flood limits as arithmetic: which calls count, and when the next one may go.
+
+No I/O, no clock, no thread: every function takes the time (seconds on any monotonic
+clock) as an argument. :class:`telegrambot.ratelimit.RateLimiter` uses it to wait before
+sending; the emulator (:mod:`telegrambot.testing`) uses the same buckets to answer 429.
+
+The limits, from Telegram's Bots FAQ
+(https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+
+- about 30 messages per second overall;
+- about one message per second in one chat, with short bursts allowed;
+- at most 20 messages per minute in one group;
+- with ``allow_paid_broadcast`` (https://core.telegram.org/bots/api#sendmessage) up to 1000
+  messages per second, paid in Telegram Stars.
+
+Each limit is a token bucket (:class:`Limit`: ``messages`` per ``per`` seconds, up to
+``burst`` at once), computed as a generic cell rate algorithm: one number per bucket, the
+time at which it would be full again.
+
+Which calls count (:func:`counts`):
+
+- the methods that post new messages into a chat count toward every limit: each
+  ``send*``, ``copy*`` and ``forward*`` method returning a Message or MessageId (one or an
+  array), whatever the number of messages one call makes (a media group counts once);
+- edits of a chat's messages (``editMessage*``, ``stopMessageLiveLocation``) count toward
+  that chat's limit only, as Telegram's developers state ("editing of the message in
+  question is still subject to per chat limits", https://github.com/tdlib/telegram-bot-api/issues/648);
+  edits of inline messages (no chat) are not counted;
+- nothing else counts: ``sendChatAction``, ``sendMessageDraft``, ``sendRichMessageDraft``,
+  ``sendGift``, ``sendChatJoinRequestWebApp`` (they post no message), answers to queries
+  ("without any limits", same source) and every other method, for which Telegram publishes
+  no figures. A 429 on any call is still handled by waiting ``retry_after``.
+
+A call's chat (:func:`target_of`) is its ``chat_id``: a positive id is a private chat, a
+negative id or an ``@username`` a group, supergroup or channel (all under the group limit).
+"""
+
+import math
+from typing import Any, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EDITS",
+    "NOT_MESSAGES",
+    "FloodLimits",
+    "FloodState",
+    "Limit",
+    "Target",
+    "chat_key",
+    "counts",
+    "is_safe_to_repeat",
+    "posts",
+    "retry_after_for",
+    "target_of",
+]
+
+#: ``send*`` methods that post no message and are not counted.
+NOT_MESSAGES = frozenset({
+    "sendChatAction", "sendMessageDraft", "sendRichMessageDraft", "sendGift",
+    "sendChatJoinRequestWebApp",
+})
+_MESSAGE_PREFIXES = ("send", "copy", "forward")
+#: Methods that edit a chat's message: counted toward that chat's limit only.
+EDITS = frozenset({
+    "editMessageText", "editMessageCaption", "editMessageMedia", "editMessageReplyMarkup",
+    "editMessageLiveLocation", "stopMessageLiveLocation", "editMessageChecklist",
+})
+
+ChatKey = Union[int, str, None]
+
+
+class Limit(NamedTuple):
+    """``messages`` per ``per`` seconds, of which ``burst`` may go at once."""
+
+    messages: float
+    per: float
+    burst: int = 1
+
+    @property
+    def interval(self) -> float:
+        """Seconds per message at the sustained rate."""
+        return self.per / self.messages
+
+
+class FloodLimits(NamedTuple):
+    """The limits one bot is held to; None turns a limit off.
+
+    ``private`` applies to each private chat, ``group`` to each group, supergroup or
+    channel, ``overall`` to every counted call together, ``paid`` (instead of ``overall``)
+    to calls with ``allow_paid_broadcast``.
+    """
+
+    overall: Optional[Limit] = Limit(30, 1.0, 30)
+    private: Optional[Limit] = Limit(1, 1.0, 10)
+    group: Optional[Limit] = Limit(20, 60.0, 20)
+    paid: Optional[Limit] = Limit(1000, 1.0, 1000)
+
+
+#: Telegram's limits as the FAQ states them. Bursts: a second's worth overall, a minute's
+#: worth (20) in a group, 10 in a private chat (the FAQ allows "short bursts" without
+#: sizing them; 10 lets a bot answer a quick exchange at once and still refuses a bot that
+#: keeps sending more than one message a second).
+DEFAULT_LIMITS = FloodLimits()
+
+
+class Target(NamedTuple):
+    """What a counted call is held to: its chat (key and kind), whether it is paid, and
+    whether it counts toward the overall limit too (edits count toward their chat's only)."""
+
+    chat: ChatKey
+    kind: Optional[str]  # "private", "group" or None (no chat given)
+    paid: bool = False
+    overall: bool = True
+
+
+def counts(method: str) -> bool:
+    """Whether a call of ``method`` counts toward the message limits (see the module doc)."""
+    return (method.startswith(_MESSAGE_PREFIXES) and method not in NOT_MESSAGES
+            or method in EDITS)
+
+
+def posts(method: str) -> bool:
+    """Whether ``method`` posts new messages (and so counts toward the overall limit)."""
+    return method.startswith(_MESSAGE_PREFIXES) and method not in NOT_MESSAGES
+
+
+def is_safe_to_repeat(method: str) -> bool:
+    """Whether ``method`` may be sent again when it is unknown if the first one arrived.
+
+    True for the methods that only read (``get*``), except ``getUpdates``: the polling
+    loop decides about its own retries (and an aborted long poll must not be repeated).
+    Sending a message, answering a query, changing a setting: never repeated blindly.
+    """
+    return method.startswith("get") and method != "getUpdates"
+
+
+def chat_key(chat_id: Any) -> Tuple[ChatKey, Optional[str]]:
+    """``(key, kind)`` for a ``chat_id`` value: kind "private", "group" or None."""
+    if isinstance(chat_id, bool) or chat_id is None:
+        return None, None
+    if isinstance(chat_id, str):
+        text = chat_id.strip()
+        try:
+            chat_id = int(text)
+        except ValueError:
+            return (text.lower(), "group") if text else (None, None)
+    if isinstance(chat_id, int):
+        return chat_id, ("private" if chat_id > 0 else "group")
+    return None, None
+
+
+def target_of(method: str, params: Mapping[str, Any]) -> Optional[Target]:
+    """The :class:`Target` of a call, or None when the call does not count."""
+    if not counts(method):
+        return None
+    key, kind = chat_key(params.get("chat_id"))
+    if method in EDITS:
+        return Target(key, kind, False, False) if key is not None else None
+    return Target(key, kind, bool(params.get("allow_paid_broadcast")), True)
+
+
+def retry_after_for(delay: float) -> int:
+    """The ``retry_after`` Telegram would give for a wait of ``delay`` seconds (>= 1)."""
+    return max(1, math.ceil(delay - 1e-9))
+
+
+class _Bucket:
+    """One token bucket as the time ``full_at`` it would hold ``burst`` tokens again."""
+
+    __slots__ = ("interval", "tolerance", "full_at")
+
+    def __init__(self, limit: Limit, headroom: float) -> None:
+        self.interval = limit.interval
+        # a client keeps `headroom` seconds' worth of the burst unused (network jitter)
+        burst = max(1, int(limit.burst) - math.ceil(headroom / self.interval - 1e-9))
+        self.tolerance = (burst - 1) * self.interval
+        self.full_at = -math.inf
+
+    def delay(self, now: float) -> float:
+        return self.full_at - self.tolerance - now
+
+    def take(self, now: float) -> None:
+        self.full_at = max(self.full_at, now) + self.interval
+
+
+class FloodState:
+    """The buckets of one bot: an overall one, a paid one, one per chat; and holds.
+
+    Not thread-safe: the caller serialises (the rate limiter holds a lock, the emulator its
+    own). ``headroom`` (seconds) shrinks each burst by that much of its rate, so calls that
+    arrive closer together than they left still fit the server's buckets; the server side
+    uses 0.
+    """
+
+    #: Chat buckets are swept (those full again are dropped) every this many calls.
+    SWEEP_EVERY = 4096
+
+    def __init__(self, limits: FloodLimits = DEFAULT_LIMITS, headroom: float = 0.0) -> None:
+        self.limits = limits
+        self.headroom = headroom
+        self._overall = _Bucket(limits.overall, headroom) if limits.overall else None
+        self._paid = _Bucket(limits.paid, headroom) if limits.paid else None
+        self._chats: Dict[Tuple[str, ChatKey], _Bucket] = {}
+        self._holds: Dict[ChatKey, float] = {}
+        self._until_sweep = self.SWEEP_EVERY
+
+    @property
+    def holding(self) -> bool:
+        """Whether some hold (after a 429) may still be in force."""
+        return bool(self._holds)
+
+    def __len__(self) -> int:
+        """How many chat buckets are kept."""
+        return len(self._chats)
+
+    def _buckets(self, target: Target, create: bool) -> Iterator[_Bucket]:
+        shared = self._paid if target.paid else self._overall
+        if shared is not None and target.overall:
+            yield shared
+        if target.chat is None or target.kind is None:
+            return
+        limit = self.limits.private if target.kind == "private" else self.limits.group
+        if limit is None:
+            return
+        key = (target.kind, target.chat)
+        bucket = self._chats.get(key)
+        if bucket is None and create:
+            bucket = self._chats[key] = _Bucket(limit, self.headroom)
+        if bucket is not None:
+            yield bucket
+
+    def delay(self, target: Optional[Target], now: float) -> float:
+        """Seconds until a call to ``target`` fits every limit and hold (0: now)."""
+        wait = 0.0
+        if self._holds:
+            chat = target.chat if target is not None else None
+            until = max(self._holds.get(None, -math.inf),
+                        self._holds.get(chat, -math.inf) if chat is not None else -math.inf)
+            wait = until - now
+        if target is not None:
+            for bucket in self._buckets(target, False):
+                wait = max(wait, bucket.delay(now))
+        return wait if wait > 0 else 0.0
+
+    def take(self, target: Target, now: float) -> None:
+        """Count a call to ``target`` made at ``now``."""
+        for bucket in self._buckets(target, True):
+            bucket.take(now)
+        self._until_sweep -= 1
+        if self._until_sweep <= 0:
+            self.sweep(now)
+
+    def acquire(self, target: Optional[Target], now: float) -> float:
+        """:meth:`take` if the call fits now and return 0; else the seconds to wait."""
+        wait = self.delay(target, now)
+        if wait <= 0 and target is not None:
+            self.take(target, now)
+        return wait
+
+    def hold(self, chat: ChatKey, until: float) -> None:
+        """No call to ``chat`` (None: to any chat) before ``until`` (after a 429)."""
+        if until > self._holds.get(chat, -math.inf):
+            self._holds[chat] = until
+
+    def sweep(self, now: float) -> None:
+        """Forget chat buckets that are full again and holds that are over."""
+        self._until_sweep = self.SWEEP_EVERY
+        self._chats = {k: b for k, b in self._chats.items() if b.full_at > now}
+        self._holds = {k: t for k, t in self._holds.items() if t > now}
