@@ -1,8 +1,10 @@
 """Command line: ``python -m telegrambot <command>``.
 
-``python -m telegrambot emulator [--host 127.0.0.1] [--port 8081] [--token T] [--bot-username U]``
+``python -m telegrambot emulator [--host 127.0.0.1] [--port 8081] [--token T] [--bot-username U] [--no-flood | --lenient]``
     Serve the Bot API emulator (:mod:`telegrambot.testing`) until Ctrl-C, for any bot or
     library to talk to: point it at ``http://127.0.0.1:8081`` with the printed token.
+    It refuses what Telegram refuses (:mod:`telegrambot.testing.rules`); ``--no-flood``
+    turns the flood limits off (to measure throughput), ``--lenient`` every rule.
     Simulated users speak in two ways:
 
     - on standard input, one line per message: ``Alice: hello`` (a user named Alice is
@@ -42,9 +44,11 @@ def _describe(message: Dict[str, Any]) -> str:
 def run_emulator(args: argparse.Namespace, stdin: Any = None) -> int:
     """Serve until interrupted or standard input ends (when ``--no-stdin`` is not given)."""
     from telegrambot.testing import Emulator
+    from telegrambot.testing.rules import Rules
 
+    rules = Rules.none() if args.lenient else Rules(flood=not args.no_flood)
     emu = Emulator(token=args.token, bot_username=args.bot_username, host=args.host,
-                   port=args.port)
+                   port=args.port, strict=rules)
     emu.add_listener(lambda message: print(_describe(message), flush=True))
     emu.start()
     print("Bot API emulator at http://%s:%d" % (args.host, emu.port))
@@ -95,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--bot-username", default="emulator_bot", help="the bot's username")
     emulator.add_argument("--no-stdin", action="store_true",
                           help="do not read user messages from standard input")
+    emulator.add_argument("--no-flood", action="store_true",
+                          help="do not answer 429 when the bot sends faster than Telegram allows")
+    emulator.add_argument("--lenient", action="store_true",
+                          help="refuse nothing Telegram would refuse (every rule off)")
     emulator.set_defaults(run=run_emulator)
 
     demo = commands.add_parser("demo", help="run the demonstration bot against the emulator")

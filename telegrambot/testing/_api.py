@@ -15,8 +15,10 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ..core.limits import EDITS, FloodState, Target, counts, retry_after_for
 from ..text import EntityParseError, parse
 from ._http import Answer, json_answer
+from .rules import MAX_CAPTION, MAX_DOWNLOAD, MAX_MEDIA_GROUP, MAX_TEXT, Rules, keyboard_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._facts import Facts
@@ -87,6 +89,16 @@ def bad(text: str) -> ApiError:
     return ApiError(400, "Bad Request: " + text)
 
 
+# methods whose `text` is the text of a message (1-4096 characters)
+_MESSAGE_TEXT = frozenset({"sendMessage", "editMessageText"})
+
+
+def _media_items(media: Any) -> List[Any]:
+    if isinstance(media, dict):
+        return [media]
+    return media if isinstance(media, list) else []
+
+
 def now() -> int:
     return int(time.time())
 
@@ -118,6 +130,9 @@ class ApiMethods:
         _queries: Dict[str, str]
         _settings: Dict[Tuple[Any, ...], Any]
         _listeners: List[Callable[[Dict[str, Any]], None]]
+        rules: Rules
+        clock: Callable[[], float]
+        _flood: Optional[FloodState]
 
         @property
         def facts(self) -> Facts: ...
@@ -139,9 +154,69 @@ class ApiMethods:
         handler = getattr(self, "_api_" + method, None)
         with self._cond:
             params = self._formatted(params)
+            self._check_rules(method, params)
+            target = self._flood_target(method, params)
+            if target is not None:
+                assert self._flood is not None
+                wait = self._flood.delay(target, self.clock())
+                if wait > 0:
+                    seconds = retry_after_for(wait)
+                    raise ApiError(429, "Too Many Requests: retry after %d" % seconds,
+                                   {"retry_after": seconds})
             if handler is not None:
-                return handler(params, files)
-            return self._generic(method, params, files)
+                result = handler(params, files)
+            else:
+                result = self._generic(method, params, files)
+            if target is not None:
+                assert self._flood is not None
+                self._flood.take(target, self.clock())
+            return result
+
+    # -- Telegram's rules (telegrambot.testing.rules) -------------------------------------------
+
+    def _check_rules(self, method: str, p: Params) -> None:
+        rules = self.rules
+        if rules.text and method in _MESSAGE_TEXT and isinstance(p.get("text"), str):
+            if not p["text"].strip():
+                raise bad("message text is empty")
+            self._check_length(p["text"], MAX_TEXT, "message is too long")
+        if rules.caption:
+            for item in [p] + [m for m in _media_items(p.get("media")) if isinstance(m, dict)]:
+                if isinstance(item.get("caption"), str):
+                    self._check_length(item["caption"], MAX_CAPTION, "message caption is too long")
+        if "reply_markup" in p and (rules.keyboards or rules.callback_data):
+            problem = keyboard_error(p["reply_markup"], rules.callback_data, rules.keyboards)
+            if problem:
+                raise bad(problem)
+
+    @staticmethod
+    def _check_length(text: str, limit: int, too_long: str) -> None:
+        if len(text) > limit:
+            raise bad(too_long)
+
+    def _flood_target(self, method: str, p: Params) -> Optional[Target]:
+        """The flood bucket a call counts against (None: the flood rule is off, or it does
+        not count); the chat's kind comes from the chat itself."""
+        limits = self.rules.flood_limits
+        if limits is None:
+            self._flood = None
+            return None
+        if not counts(method):
+            return None
+        if self._flood is None or self._flood.limits != limits:
+            self._flood = FloodState(limits)
+        key: Any = None
+        kind = None
+        ref: Any = p.get("chat_id")
+        try:
+            chat = self.chat(ref) if ref not in (None, "") else None
+        except KeyError:
+            chat = None
+        if chat is not None:
+            key, kind = chat.id, ("private" if chat.type == "private" else "group")
+        if method in EDITS:  # an edit counts toward its chat's limit only
+            return Target(key, kind, False, False) if chat is not None else None
+        return Target(key, kind, bool(p.get("allow_paid_broadcast")), True)
 
     def _check_required(self, method: str, p: Params, files: Files) -> None:
         for name in self.facts.required[method]:
@@ -164,10 +239,12 @@ class ApiMethods:
             try:
                 plain, entities = parse(p[text_key], p[mode_key])
             except EntityParseError as exc:
+                if not self.rules.entities:
+                    continue  # kept as it came
                 raise bad(exc.description)
             except ValueError:
                 raise bad("unsupported parse_mode")
-            if text_key == "text" and not plain.strip():
+            if text_key == "text" and not plain.strip() and self.rules.text:
                 raise bad("message text is empty")
             p[text_key] = plain
             p.pop(entities_key, None)
@@ -460,6 +537,8 @@ class ApiMethods:
         stored = self._files.get(p["file_id"])
         if stored is None:
             raise bad("invalid file_id")
+        if self.rules.files and len(stored.data) > MAX_DOWNLOAD:
+            raise bad("file is too big")
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
                 "file_size": len(stored.data), "file_path": stored.file_path}
 
@@ -608,13 +687,19 @@ class ApiMethods:
     def _api_sendMediaGroup(self, p: Params, files: Files) -> Any:
         chat = self._target(p)
         media = p.get("media")
-        if not isinstance(media, list) or not 2 <= len(media) <= 10:
-            raise bad("media must include 2-10 items")
-        group_id = self.new_id("")
+        if not isinstance(media, list):
+            raise bad("can't parse media JSON object")
+        if self.rules.media_group and not media:
+            raise bad("there are no messages to send")
+        if self.rules.media_group and len(media) > MAX_MEDIA_GROUP:
+            raise bad("too many messages to send as an album")
+        # one item is sent as a message of its own, outside any album (as Telegram does)
+        group_id = self.new_id("") if len(media) > 1 else None
         sent: List[Dict[str, Any]] = []
         for item in media:
             fields = self._input_media(item, files)
-            fields["media_group_id"] = group_id
+            if group_id is not None:
+                fields["media_group_id"] = group_id
             sent.append(self._bot_message(chat, fields, p if not sent else {}))
         return sent
 

@@ -49,11 +49,14 @@ class Facts:
         """Turn a string parameter into the value its declared type calls for.
 
         Form fields and query strings carry everything as text; objects and arrays arrive
-        JSON-encoded, numbers and booleans as their literal text.
+        JSON-encoded, numbers and booleans as their literal text. A JSON number or boolean
+        given for a String parameter becomes its text, as Telegram reads it.
         """
-        if not isinstance(value, str):
-            return value
         types = self.param_types.get(method, {}).get(name)
+        if not isinstance(value, str):
+            if types == ["String"] and isinstance(value, (int, float, bool)):
+                return json.dumps(value)  # Telegram reads a JSON number as its text: 42 -> "42"
+            return value
         if types is None:  # an extra parameter: decode only what is clearly JSON
             return _loads(value) if value[:1] in ("{", "[") else value
         if types == ["String"] or "InputFile" in types:

@@ -130,12 +130,17 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_GET
 
     def _serve(self) -> None:
+        limit = getattr(self.server.emulator, "max_body", lambda: None)()
         try:
-            body = self._read_body()
+            body = self._read_body(limit)
         except (ValueError, OSError):
             self.close_connection = True
             self._write(json_answer(400, {"ok": False, "error_code": 400,
                                           "description": "Bad Request: unreadable body"}))
+            return
+        if body is None:  # over the limit: read and dropped, never held whole
+            self._write(json_answer(413, {"ok": False, "error_code": 413,
+                                          "description": "Request Entity Too Large"}))
             return
         target = self.path
         if target.startswith(("http://", "https://")):  # absolute form: we are the proxy
@@ -151,19 +156,36 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._write(answer)
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: Optional[int] = None) -> Optional[bytes]:
+        """The request body; None if it is longer than ``limit`` (then read and dropped)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks: List[bytes] = []
+            total = 0
             while True:
                 size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
                 if size == 0:
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
+                    return b"".join(chunks) if limit is None or total <= limit else None
+                total += size
+                if limit is not None and total > limit:
+                    chunks.clear()
+                    self._drop(size)
+                else:
+                    chunks.append(self.rfile.read(size))
                 self.rfile.readline(1024)
         length = int(self.headers.get("Content-Length") or 0)
+        if limit is not None and length > limit:
+            self._drop(length)
+            return None
         return self.rfile.read(length) if length else b""
+
+    def _drop(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, 1 << 20))
+            if not chunk:
+                raise OSError("body ended early")
+            size -= len(chunk)
 
     def _write(self, answer: Answer) -> None:
         head = (

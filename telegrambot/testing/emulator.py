@@ -28,6 +28,7 @@ from ._api import ApiError, ApiMethods
 from ._facts import Facts, facts
 from ._http import Answer, BadBody, Server, decode_body, decode_query, json_answer
 from .people import SimChat, SimUser
+from .rules import MAX_UPLOAD, Rules
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +126,26 @@ class Emulator(ApiMethods):
     as a context manager. Hand ``emu.api_url`` and ``emu.token`` to a client, or call
     :meth:`make_bot`. Create people and chats with :meth:`user`, :meth:`group`,
     :meth:`supergroup` and :meth:`channel`.
+
+    ``strict`` says which of Telegram's refusals apply (:class:`~telegrambot.testing.rules.Rules`):
+    True (the default) for all of them, flood limits included; False for none; or a
+    ``Rules`` object. They can be changed later through ``emu.rules``. ``emu.clock`` is
+    the time (seconds) the flood limits are measured by, ``time.monotonic`` unless a test
+    sets another (frozen, or advanced by hand) to count bursts exactly.
     """
 
     def __init__(self, token: Optional[str] = None, bot_username: str = "emulator_bot", *,
                  host: str = "127.0.0.1", port: int = 0,
-                 bot_first_name: str = "Emulator Bot") -> None:
+                 bot_first_name: str = "Emulator Bot",
+                 strict: Union[bool, Rules] = True) -> None:
+        if isinstance(strict, Rules):
+            self.rules = strict
+        elif isinstance(strict, bool):
+            self.rules = Rules() if strict else Rules.none()
+        else:
+            raise TypeError("strict must be True, False or a Rules object, not %r" % (strict,))
+        self._flood = None
+        self.clock: Callable[[], float] = time.monotonic
         self.token = token or DEFAULT_TOKEN
         head = self.token.split(":", 1)[0]
         self.bot_user: Dict[str, Any] = {
@@ -498,6 +514,8 @@ class Emulator(ApiMethods):
             body_params, files = decode_body(content_type, body)
         except BadBody as exc:
             return ApiError(400, "Bad Request: %s" % exc).answer()
+        if self.rules.files and any(len(data) > MAX_UPLOAD for _, data in files.values()):
+            return ApiError(413, "Request Entity Too Large").answer()
         raw.update(body_params)
         decode = self.facts.decode_param
         params = {key: decode(method, key, value) for key, value in raw.items()}
@@ -536,6 +554,10 @@ class Emulator(ApiMethods):
         if request is not None and not request.ready:
             request.ready = True
             self._notify()
+
+    def max_body(self) -> Optional[int]:
+        """The largest request body read whole (a larger one is answered 413 unread)."""
+        return MAX_UPLOAD + 1024 * 1024 if self.rules.files else None
 
     def _serve_file(self, path: str) -> Answer:
         match = _FILE_PATH.match(path)

@@ -383,8 +383,8 @@ class SimUser:
         """Press an inline button (``callback_query`` update).
 
         ``message`` is a message of the bot (or an inline_message_id); ``data`` is the
-        button's callback_data or its text. A message with an inline keyboard must have
-        such a button.
+        button's callback_data or its text. The message must have such a button (with the
+        ``buttons`` rule off, any data goes on a message without a keyboard).
         """
         emu = self.emulator
         with emu._lock:
@@ -395,12 +395,14 @@ class SimUser:
                 chat = emu.chat(message["chat"]["id"])
                 current = chat.messages.get(message["message_id"], message)
                 rows = (current.get("reply_markup") or {}).get("inline_keyboard") or []
-                buttons = [b for row in rows for b in row]
-                if buttons:
+                buttons = [b for row in rows if isinstance(row, list) for b in row
+                           if isinstance(b, dict)]
+                if buttons or emu.rules.buttons:
                     found = [b for b in buttons if data in (b.get("callback_data"), b.get("text"))]
                     if not found or "callback_data" not in found[0]:
-                        raise AssertionError("no callback button %r on the message; buttons: %s"
-                                             % (data, [b.get("text") for b in buttons]))
+                        raise AssertionError(
+                            "no callback button %r on the message; buttons: %s"
+                            % (data, [b.get("text") for b in buttons] or "none"))
                     data = found[0]["callback_data"]
                 query.update(message=current, chat_instance=str(abs(chat.id) * 7 + 1))
             query["data"] = data
