@@ -4,7 +4,8 @@ Both go to the same emulator (its own process, over loopback) in the same run,
 interleaved in rounds so a busy machine slows both alike; the figure that matters is
 the ratio (target <= 1.10). A raw POST with the library's timeouts is shown too: a
 socket with a timeout costs a poll() per send and receive.
-Also times ``import telegrambot`` (and first use of ``telegrambot.Bot``) in fresh
+A Bot with a rate limiter whose limits are never reached shows what flood control's own
+bookkeeping costs (the emulator runs with --no-flood). Also times ``import telegrambot`` (and first use of ``telegrambot.Bot``) in fresh
 interpreters with compiled bytecode, as an installed package has.
 
     python benchmarks/bench_client.py [--calls 2000] [--rounds 5]
@@ -24,6 +25,8 @@ import urllib3
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from telegrambot.bot import Bot  # noqa: E402
+from telegrambot.core.limits import FloodLimits, Limit  # noqa: E402
+from telegrambot.ratelimit import RateLimiter  # noqa: E402
 
 
 class EmulatorProcess:
@@ -63,6 +66,9 @@ def bench_round_trips(calls: int, rounds: int) -> None:
         )
         chat_id = answer["result"]["chat"]["id"]
         bot = Bot(emu.token, api_url=emu.api_url)
+        huge = Limit(1e12, 1.0, 10 ** 9)
+        limited = Bot(emu.token, api_url=emu.api_url, rate_limiter=RateLimiter(
+            FloodLimits(overall=huge, private=huge, group=huge, paid=huge)))
         path = "/bot%s/sendMessage" % emu.token
         body = json.dumps({"chat_id": chat_id, "text": "benchmark"}, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
@@ -89,11 +95,15 @@ def bench_round_trips(calls: int, rounds: int) -> None:
         def library_defaults() -> None:
             with_defaults.sendMessage(chat_id, "benchmark")
 
+        def library_limited() -> None:
+            limited.sendMessage(chat_id, "benchmark")
+
         runs = [("raw urllib3 POST (baseline)", raw),
                 ("raw urllib3 POST, same timeouts", raw_with_timeout),
                 ("telegrambot Bot.sendMessage", library),
                 ("  + 3 parameters given", library_explicit),
-                ("  + the 3 from Bot(defaults=...)", library_defaults)]
+                ("  + the 3 from Bot(defaults=...)", library_defaults),
+                ("  rate limiter on (never reached)", library_limited)]
         for _, fn in runs:  # warm up connections and caches
             for _ in range(200):
                 fn()
@@ -106,6 +116,7 @@ def bench_round_trips(calls: int, rounds: int) -> None:
                 times[name].append((time.perf_counter() - start) / calls)
         bot.close_connections()
         with_defaults.close_connections()
+        limited.close_connections()
     finally:
         emu.close()
     medians = {name: statistics.median(t) * 1e6 for name, t in times.items()}
@@ -117,6 +128,7 @@ def bench_round_trips(calls: int, rounds: int) -> None:
     print("  ratio library/raw, same timeouts:  %8.3f" % (lib / medians["raw urllib3 POST, same timeouts"]))
     print("  ratio defaults/given parameters:   %8.3f  (the same request either way)"
           % (medians["  + the 3 from Bot(defaults=...)"] / medians["  + 3 parameters given"]))
+    print("  ratio limiter on/off:              %8.3f" % (medians["  rate limiter on (never reached)"] / lib))
 
 
 def bench_import(runs: int) -> None:

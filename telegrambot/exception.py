@@ -6,17 +6,17 @@ Everything derives from :class:`TelegramBotException` (also importable as
 An error answered by the Bot API (``"ok": false``) is a :class:`TelegramError`, raised as
 the class of its status code, so it can be caught by status:
 
-=====  ======================  =========================================================
-code   class                   also known as (telepot names kept)
-=====  ======================  =========================================================
+=====  ========================  ==================================
+code   class                     also known as (telepot's names)
+=====  ========================  ==================================
 400    :class:`BadRequest`
-401    :class:`Unauthorized`   ``UnauthorizedError``
+401    :class:`Unauthorized`     ``UnauthorizedError``
 403    :class:`Forbidden`
 404    :class:`NotFound`
-409    :class:`Conflict`       ``ConflictError``
-429    :class:`TooManyRequests` ``TooManyRequestsError``
+409    :class:`Conflict`         ``ConflictError``
+429    :class:`TooManyRequests`  ``TooManyRequestsError``
 5xx    :class:`ServerError`
-=====  ======================  =========================================================
+=====  ========================  ==================================
 
 Within its status, the most specific class is picked by matching the description against
 each subclass's ``DESCRIPTION_PATTERNS`` (case-insensitive regular expressions): "Forbidden:

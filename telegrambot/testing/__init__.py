@@ -31,7 +31,11 @@ What it offers:
   ``user.received()``, and waits with timeouts: ``emu.wait_for_request()``,
   ``user.wait_for_message()``, ``emu.wait_until()``;
 - fault injection: ``emu.inject("sendMessage", "retry_after", seconds=2)``, ``"html502"``,
-  ``"error"``, ``"blocked"``, ``"migrated"``, ``"drop"``, ``"delay"``.
+  ``"error"``, ``"blocked"``, ``"migrated"``, ``"drop"``, ``"delay"``;
+- Telegram's refusals, on by default and each switchable (``Emulator(strict=...)``,
+  ``emu.rules``, :mod:`telegrambot.testing.rules`): text and caption lengths, callback_data
+  size, keyboard shapes, parse errors, file sizes, media group sizes, buttons a user can
+  press, and the flood limits (429 with ``retry_after``).
 
 ``check_shape(obj, "Message")`` asserts that an object is shaped as the Bot API declares.
 
@@ -44,9 +48,10 @@ from typing import Any
 from ._facts import facts
 from .emulator import DEFAULT_TOKEN, Emulator, EmulatorTimeout, Request, StoredFile
 from .people import SimChat, SimUser
+from .rules import Rules
 
-__all__ = ["DEFAULT_TOKEN", "Emulator", "EmulatorTimeout", "Request", "SimChat", "SimUser",
-           "StoredFile", "check_shape"]
+__all__ = ["DEFAULT_TOKEN", "Emulator", "EmulatorTimeout", "Request", "Rules", "SimChat",
+           "SimUser", "StoredFile", "check_shape"]
 
 
 def check_shape(obj: Any, type_name: str) -> None:
