@@ -34,7 +34,7 @@ Every :class:`TelegramError` carries ``method`` (the Bot API method that failed)
 
 import itertools
 import re
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Type
 
 __all__ = [
     "BadFlavor", "BadHTTPResponse", "BadRequest", "BotWasBlockedError", "BotWasKickedError",
@@ -126,7 +126,6 @@ class StopListening(TelegramBotException):
 
 
 _class_counter = itertools.count(1)
-_generation = 0  # bumped when a TelegramError subclass is defined
 
 
 class TelegramError(TelegramBotException):
@@ -144,12 +143,11 @@ class TelegramError(TelegramBotException):
     #: A sentence added to the message, saying what to do about the error.
     HINT: Optional[str] = None
     _order = 0
+    _with_status: Dict[Any, Any]  # set on a class once it has been combined with a status
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._order = next(_class_counter)
-        global _generation
-        _generation += 1
 
     def __init__(
         self,
@@ -374,9 +372,6 @@ class RetryAfterTooLong(TooManyRequests, FloodWaitTooLong):
 # ---------------------------------------------------------------- choosing the class
 
 _compiled: Dict[str, "re.Pattern[str]"] = {}
-_candidates: Dict[Any, List[Type[TelegramError]]] = {}
-_candidates_generation = -1
-_mixed: Dict[Tuple[Type[TelegramError], Type[TelegramError]], Type[TelegramError]] = {}
 
 
 def _all_subclasses(cls: Type[TelegramError]) -> List[Type[TelegramError]]:
@@ -391,22 +386,15 @@ def _candidates_for(status: Optional[Type[TelegramError]]) -> List[Type[Telegram
     """Classes whose patterns may name the error, latest defined first.
 
     With a status: that status's subclasses and the classes under no status at all;
-    without one: every subclass.
+    without one: every subclass. Computed for each error (no cache keeps a class alive).
     """
-    global _candidates_generation
-    if _candidates_generation != _generation:
-        _candidates.clear()
-        _candidates_generation = _generation
-    found = _candidates.get(status)
-    if found is None:
-        everything = {c for c in _all_subclasses(TelegramError) if "_mixed" not in c.__dict__}
-        if status is None:
-            found = list(everything)
-        else:
-            found = [c for c in everything if issubclass(c, status) and c is not status
-                     or not issubclass(c, _STATUS_BRANCHES)]
-        found.sort(key=lambda c: c._order, reverse=True)
-        _candidates[status] = found
+    everything = {c for c in _all_subclasses(TelegramError) if "_mixed" not in c.__dict__}
+    if status is None:
+        found = list(everything)
+    else:
+        found = [c for c in everything if issubclass(c, status) and c is not status
+                 or not issubclass(c, _STATUS_BRANCHES)]
+    found.sort(key=lambda c: c._order, reverse=True)
     return found
 
 
@@ -421,16 +409,19 @@ def _matches(cls: Type[TelegramError], text: str) -> bool:
 
 
 def _with_status(cls: Type[TelegramError], status: Type[TelegramError]) -> Type[TelegramError]:
-    """``cls`` made a subclass of ``status`` too (one class per pair, kept)."""
+    """``cls`` made a subclass of ``status`` too (one class per pair, kept on ``cls``, so
+    that it lives exactly as long as ``cls``)."""
     if issubclass(cls, status):
         return cls
-    key = (cls, status)
-    mixed = _mixed.get(key)
+    made = cls.__dict__.get("_with_status")
+    if made is None:
+        made = {}
+        cls._with_status = made
+    mixed = made.get(status)
     if mixed is None:
-        mixed = type(cls.__name__, (cls, status), {
+        mixed = made[status] = type(cls.__name__, (cls, status), {
             "__module__": cls.__module__, "__qualname__": cls.__qualname__,
-            "__doc__": cls.__doc__, "_mixed": key})
-        _mixed[key] = mixed
+            "__doc__": cls.__doc__, "_mixed": (cls, status)})
     return mixed
 
 

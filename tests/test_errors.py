@@ -1,7 +1,9 @@
 """Errors by status: the class raised for each answer, what it carries, and what it says."""
 
+import gc
 import pickle
 import socket
+import weakref
 
 import pytest
 import urllib3
@@ -127,7 +129,7 @@ def test_a_class_under_no_status_is_raised_with_the_status_of_the_answer(bot, em
     assert error_class_for("Forbidden: bot was blocked by the user", 400) is BadRequest
 
 
-def test_user_subclasses_take_part(bot, emulator):
+def test_user_subclasses_take_part_and_are_forgotten_with_them(bot, emulator):
     class ThreadNotFound(TelegramError):  # under no status: combined with the answer's
         DESCRIPTION_PATTERNS = ["message thread not found"]
 
@@ -142,6 +144,14 @@ def test_user_subclasses_take_part(bot, emulator):
     emulator.inject("sendMessage", "blocked")
     with pytest.raises(MyBlocked):
         bot.sendMessage(1, "x")
+
+    # nothing in the library keeps them: once gone, the built-in classes are back
+    gone = [weakref.ref(ThreadNotFound), weakref.ref(MyBlocked)]
+    del ThreadNotFound, MyBlocked, info
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]
+    assert error_class_for("Forbidden: bot was blocked by the user", 403) is BotWasBlockedError
+    assert error_class_for("Bad Request: message thread not found", 400) is BadRequest
 
 
 def test_errors_survive_pickling(bot, emulator):
