@@ -12,7 +12,9 @@
   is made again, up to ``max_retries`` times; further calls to the same chat wait as well;
 - a ``retry_after`` longer than ``max_wait``, or a wait for the limits longer than it,
   raises :class:`~telegrambot.exception.FloodWaitTooLong` (for a 429, the subclass
-  :class:`~telegrambot.exception.RetryAfterTooLong`) instead of blocking;
+  :class:`~telegrambot.exception.RetryAfterTooLong`) instead of blocking; a thread can set
+  its own limit for a while (``with bot.rate_limiter.limit_wait(5): ...``), say a handler
+  that must answer quickly while a broadcast thread may wait;
 - network errors are retried with exponential backoff only where repeating is safe: a
   connection that could not be made (nothing was sent) for every method; a timeout, a
   reset or a 5xx answer only for methods that only read (``get*``,
@@ -24,10 +26,11 @@
 https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
 """
 
+import contextlib
 import logging
 import threading
 import time
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from .core.limits import (
     DEFAULT_LIMITS,
@@ -96,6 +99,7 @@ class RateLimiter:
         self.max_backoff = max_backoff
         self._state = FloodState(limits, headroom)
         self._lock = threading.Lock()
+        self._local = threading.local()  # a thread's own max_wait (limit_wait)
         #: Counters, for monitoring: calls held for the limits, 429s waited out, network
         #: retries made. Read them as they are; they only grow.
         self.waits = 0
@@ -104,6 +108,26 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return "<RateLimiter %r>" % (self.limits,)
+
+    @contextlib.contextmanager
+    def limit_wait(self, max_wait: Optional[float]) -> Iterator[None]:
+        """Within the ``with`` block, this thread's calls wait at most ``max_wait`` seconds
+        (None: as long as it takes) instead of the limiter's ``max_wait``."""
+        if max_wait is not None and max_wait < 0:
+            raise ValueError("max_wait must be None or 0 or more seconds")
+        missing = object()
+        before = getattr(self._local, "max_wait", missing)
+        self._local.max_wait = max_wait
+        try:
+            yield
+        finally:
+            if before is missing:
+                del self._local.max_wait
+            else:
+                self._local.max_wait = before
+
+    def _max_wait(self) -> Optional[float]:
+        return getattr(self._local, "max_wait", self.max_wait)
 
     # -- the call
 
@@ -125,9 +149,10 @@ class RateLimiter:
                 seconds = float(retry_after) if isinstance(retry_after, (int, float)) else 1.0
                 if answered_429 >= self.max_retries:
                     raise
-                if self.max_wait is not None and seconds > self.max_wait:
+                max_wait = self._max_wait()
+                if max_wait is not None and seconds > max_wait:
                     raise RetryAfterTooLong(e.description, e.error_code, e.json, e.method,
-                                            self.max_wait) from e
+                                            max_wait) from e
                 answered_429 += 1
                 not_before = time.monotonic() + seconds
                 with self._lock:
@@ -156,6 +181,7 @@ class RateLimiter:
     def _pace(self, method: str, target: Optional[Target], not_before: float) -> None:
         """Block until ``target`` fits the limits (and ``not_before`` has passed); count it."""
         started: Optional[float] = None
+        max_wait: Optional[float] = None
         state, lock, monotonic = self._state, self._lock, time.monotonic
         while True:
             with lock:
@@ -166,8 +192,9 @@ class RateLimiter:
                 return
             if started is None:
                 started = now
+                max_wait = self._max_wait()
                 with lock:
                     self.waits += 1
-            if self.max_wait is not None and now + wait - started > self.max_wait:
-                raise FloodWaitTooLong(method, now + wait - started, self.max_wait)
+            if max_wait is not None and now + wait - started > max_wait:
+                raise FloodWaitTooLong(method, now + wait - started, max_wait)
             time.sleep(wait)

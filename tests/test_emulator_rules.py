@@ -367,3 +367,42 @@ def test_a_refused_request_changes_nothing(bot, emulator):
     with pytest.raises(BadRequest):
         bot.sendMessage(alice.id, "x" * 4097)
     assert emulator.transcript(alice) == before
+
+
+@pytest.mark.parametrize("flag, too_many, too_long", [
+    ("--no-flood", True, False), ("--lenient", True, True), (None, False, False)])
+def test_the_command_line_emulator_flags(flag, too_many, too_long):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "telegrambot", "emulator", "--port", "0", "--no-stdin"]
+    proc = subprocess.Popen(command + ([flag] if flag else []), stdout=subprocess.PIPE, text=True)
+    try:
+        api_url = proc.stdout.readline().split(" at ")[1].strip()
+        token = proc.stdout.readline().split(": ", 1)[1].strip()
+        http = urllib3.PoolManager()
+        alice = json.loads(http.request(
+            "POST", api_url + "/_emulator/send", fields={"user": "Alice", "text": "hi"}
+        ).data)["result"]["chat"]["id"]
+        from telegrambot.bot import Bot
+
+        bot = Bot(token, api_url=api_url)
+        sent = 0
+        try:
+            for _ in range(15):
+                bot.sendMessage(alice, "n")
+                sent += 1
+        except TooManyRequests:
+            pass
+        assert (sent == 15) is too_many
+        try:
+            bot.sendMessage(alice, "x" * 5000)
+            long_ok = True
+        except (BadRequest, TooManyRequests):
+            long_ok = False
+        assert long_ok is too_long
+        bot.close_connections()
+        http.clear()
+    finally:
+        proc.terminate()
+        proc.wait(10)

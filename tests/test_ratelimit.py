@@ -180,6 +180,26 @@ def test_a_retry_after_longer_than_max_wait_raises_at_once(emulator):
     assert statuses(emulator) == [429]
 
 
+def test_a_thread_can_set_its_own_max_wait(emulator):
+    bot = Bot(emulator.token, api_url=emulator.api_url, rate_limiter=RateLimiter(max_wait=60))
+    alice = emulator.user("Alice")
+    emulator.inject("sendMessage", "retry_after", seconds=3)
+    try:
+        with bot.rate_limiter.limit_wait(2):
+            with bot.rate_limiter.limit_wait(None):
+                pass  # nested: the outer limit is back afterwards
+            with pytest.raises(RetryAfterTooLong) as info:
+                bot.sendMessage(alice.id, "x")
+        assert info.value.max_wait == 2
+        emulator.inject("sendMessage", "retry_after", seconds=0)
+        assert bot.sendMessage(alice.id, "outside the block")["text"] == "outside the block"
+        with pytest.raises(ValueError):
+            with bot.rate_limiter.limit_wait(-1):
+                pass  # pragma: no cover
+    finally:
+        bot.close_connections()
+
+
 def test_429s_are_repeated_at_most_max_retries_times(emulator):
     bot = Bot(emulator.token, api_url=emulator.api_url, rate_limiter=RateLimiter(max_retries=2))
     alice = emulator.user("Alice")
