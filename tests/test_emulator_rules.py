@@ -205,6 +205,9 @@ def test_uploads_over_50_mb_are_refused(bot, emulator):
     assert refused(lambda: bot.sendDocument(alice.id, ("huge.bin", bytes(MAX_UPLOAD + (3 << 20)))),
                    413) == "Request Entity Too Large"
     assert len(alice.received()) == count  # nothing was sent
+    # the one read whole is recorded (its bytes not kept), the other not at all
+    (record,) = [r for r in emulator.requests if r.method == "sendDocument"]
+    assert record.status == 413 and record.files["document"] == ("big.bin", b"")
     emulator.rules.files = False
     bot.sendDocument(alice.id, ("big.bin", bytes(MAX_UPLOAD + 1)))
     assert len(alice.received()) == count + 1

@@ -514,8 +514,10 @@ class Emulator(ApiMethods):
             body_params, files = decode_body(content_type, body)
         except BadBody as exc:
             return ApiError(400, "Bad Request: %s" % exc).answer()
-        if self.rules.files and any(len(data) > MAX_UPLOAD for _, data in files.values()):
-            return ApiError(413, "Request Entity Too Large").answer()
+        too_big = self.rules.files and any(len(data) > MAX_UPLOAD for _, data in files.values())
+        if too_big:  # recorded, but its bytes are not kept
+            files = {k: (name, data if len(data) <= MAX_UPLOAD else b"")
+                     for k, (name, data) in files.items()}
         raw.update(body_params)
         decode = self.facts.decode_param
         params = {key: decode(method, key, value) for key, value in raw.items()}
@@ -527,7 +529,10 @@ class Emulator(ApiMethods):
             self._notify()
         logger.debug("emulator: %s%s", method, " (fault: %s)" % fault.kind if fault else "")
         self._local.request = request
-        answer = self._answer(request, fault)
+        if too_big:  # refused before anything else, as Telegram's front end does
+            answer: Optional[Answer] = ApiError(413, "Request Entity Too Large").answer()
+        else:
+            answer = self._answer(request, fault)
         with self._cond:
             request.status = answer.status if answer is not None else None
             request.ready = True
