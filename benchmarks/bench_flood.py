@@ -12,7 +12,8 @@ own limit (the accepted messages, replayed through the emulator's buckets, fit; 
 largest number a chat got within its window is printed too). The run without flood
 control sends the same messages as fast as the threads go and counts the 429s.
 
-Also: the limiter's own cost per call (no network), counted and uncounted methods.
+Also: the limiter's own cost per call (no network), counted and uncounted methods, and
+``Bot.sendMessage`` with the transport answering at once, limiter off and on.
 
     python benchmarks/bench_flood.py            # about 35 s
 """
@@ -147,6 +148,17 @@ def limiter_cost(calls):
     for _ in range(calls):
         send()
     results["baseline"] = (time.perf_counter() - start) / calls * 1e6
+    # the whole Bot.sendMessage path but the network: the transport's call answers at once
+    for name, limiter in (("bot off", None), ("bot on", RateLimiter(
+            FloodLimits(overall=huge, private=huge, group=huge, paid=huge)))):
+        bot = Bot("123:" + "x" * 20, rate_limiter=limiter)
+        bot._api.call = lambda method, params, timeout: params  # type: ignore[method-assign]
+        for _ in range(2):
+            start = time.perf_counter()
+            for i in range(calls):
+                bot.sendMessage(1000 + i % 5000, "x")
+            elapsed = time.perf_counter() - start
+        results[name] = elapsed / calls * 1e6
     return results
 
 
@@ -196,6 +208,9 @@ def main() -> None:
     print("  baseline (the send alone):        %6.2f us" % cost["baseline"])
     print("  sendMessage (counted, 5000 chats): %6.2f us" % cost["sendMessage"])
     print("  getChat (not counted):            %6.2f us" % cost["getChat"])
+    print("Bot.sendMessage without the network (the transport answers at once):")
+    print("  rate limiter off:                 %6.2f us" % cost["bot off"])
+    print("  rate limiter on (never reached):  %6.2f us" % cost["bot on"])
 
 
 if __name__ == "__main__":

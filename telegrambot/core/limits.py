@@ -36,7 +36,7 @@ negative id or an ``@username`` a group, supergroup or channel (all under the gr
 """
 
 import math
-from typing import Any, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -213,49 +213,60 @@ class FloodState:
         """How many chat buckets are kept."""
         return len(self._chats)
 
-    def _buckets(self, target: Target, create: bool) -> Iterator[_Bucket]:
+    def _buckets(self, target: Target, create: bool) -> List[_Bucket]:
+        found = []
         shared = self._paid if target.paid else self._overall
         if shared is not None and target.overall:
-            yield shared
-        if target.chat is None or target.kind is None:
-            return
-        limit = self.limits.private if target.kind == "private" else self.limits.group
-        if limit is None:
-            return
-        key = (target.kind, target.chat)
-        bucket = self._chats.get(key)
-        if bucket is None and create:
-            bucket = self._chats[key] = _Bucket(limit, self.headroom)
-        if bucket is not None:
-            yield bucket
+            found.append(shared)
+        if target.chat is not None and target.kind is not None:
+            key = (target.kind, target.chat)
+            bucket = self._chats.get(key)
+            if bucket is None and create:
+                limit = self.limits.private if target.kind == "private" else self.limits.group
+                if limit is not None:
+                    bucket = self._chats[key] = _Bucket(limit, self.headroom)
+            if bucket is not None:
+                found.append(bucket)
+        return found
+
+    def _held(self, target: Optional[Target], now: float) -> float:
+        chat = target.chat if target is not None else None
+        until = self._holds.get(None, -math.inf)
+        if chat is not None:
+            until = max(until, self._holds.get(chat, -math.inf))
+        return until - now
 
     def delay(self, target: Optional[Target], now: float) -> float:
         """Seconds until a call to ``target`` fits every limit and hold (0: now)."""
-        wait = 0.0
-        if self._holds:
-            chat = target.chat if target is not None else None
-            until = max(self._holds.get(None, -math.inf),
-                        self._holds.get(chat, -math.inf) if chat is not None else -math.inf)
-            wait = until - now
+        wait = self._held(target, now) if self._holds else 0.0
         if target is not None:
             for bucket in self._buckets(target, False):
-                wait = max(wait, bucket.delay(now))
+                wait = max(wait, bucket.full_at - bucket.tolerance - now)
         return wait if wait > 0 else 0.0
 
     def take(self, target: Target, now: float) -> None:
         """Count a call to ``target`` made at ``now``."""
-        for bucket in self._buckets(target, True):
-            bucket.take(now)
+        self._take(self._buckets(target, True), now)
+
+    def _take(self, buckets: List[_Bucket], now: float) -> None:
+        for bucket in buckets:
+            bucket.full_at = max(bucket.full_at, now) + bucket.interval
         self._until_sweep -= 1
         if self._until_sweep <= 0:
             self.sweep(now)
 
     def acquire(self, target: Optional[Target], now: float) -> float:
         """:meth:`take` if the call fits now and return 0; else the seconds to wait."""
-        wait = self.delay(target, now)
-        if wait <= 0 and target is not None:
-            self.take(target, now)
-        return wait
+        wait = self._held(target, now) if self._holds else 0.0
+        if target is None:
+            return wait if wait > 0 else 0.0
+        buckets = self._buckets(target, True)
+        for bucket in buckets:
+            wait = max(wait, bucket.full_at - bucket.tolerance - now)
+        if wait > 0:
+            return wait
+        self._take(buckets, now)
+        return 0.0
 
     def hold(self, chat: ChatKey, until: float) -> None:
         """No call to ``chat`` (None: to any chat) before ``until`` (after a 429)."""
