@@ -24,13 +24,17 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
         origin_identifier,
         peel,
     )
+    from ._speaker import SpeakerBot
     from .bot import Bot
     from .exception import TelegramBotException, TelegramError, TelepotException
+    from .helper import flavor_router
 
 # public name -> module that defines it
 _EXPORTS = {
     "Bot": "telegrambot.bot",
     "DelegatorBot": "telegrambot._delegator",
+    "SpeakerBot": "telegrambot._speaker",
+    "flavor_router": "telegrambot.helper",
     "flavor": "telegrambot._flavor",
     "glance": "telegrambot._flavor",
     "flance": "telegrambot._flavor",
@@ -48,12 +52,14 @@ _EXPORTS = {
 __all__ = [
     "Bot",
     "DelegatorBot",
+    "SpeakerBot",
     "TelegramBotException",
     "TelegramError",
     "TelepotException",
     "all_content_types",
     "flance",
     "flavor",
+    "flavor_router",
     "fleece",
     "glance",
     "is_event",
@@ -64,10 +70,22 @@ __all__ = [
 ]
 
 
+# submodules given as attributes on first use, as ``import telepot`` gave them:
+# ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
+_SUBMODULES = frozenset({
+    "api", "bot", "delegate", "demo", "exception", "helper", "loop", "namedtuple", "routing",
+    "scheduler", "testing", "text", "webhook",
+})
+
+
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
     if module_name is None:
-        raise AttributeError(f"module 'telegrambot' has no attribute {name!r}")
+        if name not in _SUBMODULES:
+            raise AttributeError(f"module 'telegrambot' has no attribute {name!r}")
+        import importlib
+
+        return importlib.import_module("telegrambot." + name)  # the import sets the attribute
     import importlib
 
     value = getattr(importlib.import_module(module_name), name)
@@ -76,4 +94,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)

@@ -9,7 +9,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._flavor import is_event
-from .bot import Bot
+from ._speaker import SpeakerBot
 from .helper import Listener, ListenerHub, _start_thread
 
 __all__ = ["DelegatorBot"]
@@ -93,8 +93,8 @@ def _is_idle_event(msg: Any) -> bool:
     return isinstance(msg, dict) and "_idle" in msg and is_event(msg)
 
 
-class DelegatorBot(Bot):
-    """A :class:`~telegrambot.Bot` that hands messages to delegates.
+class DelegatorBot(SpeakerBot):
+    """A :class:`~telegrambot.SpeakerBot` that hands messages to delegates.
 
     :param delegation_patterns: ``(seeder, delegator)`` pairs (see
         :mod:`telegrambot.delegate`). Each message goes through every pattern in order: the

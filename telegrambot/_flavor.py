@@ -38,6 +38,7 @@ __all__ = [
     "is_event",
     "message_identifier",
     "origin_identifier",
+    "handler_names",
 ]
 
 #: Key under which the loop records the update type in objects whose shape cannot tell it.
@@ -141,6 +142,19 @@ def flavor(msg: Dict[str, Any]) -> str:
     if len(msg) == 1:
         return next(iter(msg))
     raise BadFlavor(msg)
+
+
+def handler_names(flavor: str) -> Tuple[str, ...]:
+    """The names of the methods that handle ``flavor`` in a default router, in order of
+    preference: ``on_<flavor>`` (``on__alarm`` for the event ``_alarm``), except that
+    ``chat`` goes to ``on_chat_message`` and ``edited_chat`` to ``on_edited_chat_message``,
+    else to ``on_chat_message``."""
+    names = _HANDLER_NAMES.get(flavor)
+    return names if names is not None else ("on_" + flavor,)
+
+
+_HANDLER_NAMES = {"chat": ("on_chat_message",),
+                  "edited_chat": ("on_edited_chat_message", "on_chat_message")}
 
 
 def content_type(msg: Dict[str, Any]) -> Optional[str]:

@@ -29,7 +29,9 @@ import pathlib
 import queue
 import re
 import socket
+import sys
 import threading
+import types
 import uuid
 import weakref
 from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -55,6 +57,8 @@ from .exception import (
 
 log = logging.getLogger(__name__)
 
+#: Where a :class:`~telegrambot.Bot` made without ``api_url`` sends its requests. Set it
+#: before making bots to point them all elsewhere (a local Bot API server, the emulator).
 DEFAULT_API_URL = "https://api.telegram.org"
 
 # Type aliases used by the generated method signatures.
@@ -183,7 +187,11 @@ def set_proxy(url: Optional[str], basic_auth: Optional[Tuple[str, str]] = None) 
 
     ``url`` is ``http://host:port``, ``https://...`` or, with the ``socks`` extra,
     ``socks5://host:port``; ``basic_auth`` a ``(user, password)`` pair. None turns it off.
+    It replaces pools set in :data:`_pools` and :data:`_onetime_pool_spec`, as telepot's did.
     """
+    global _onetime_pool_spec
+    dict.clear(_pools)
+    _onetime_pool_spec = None
     _global_proxy.url = url
     _global_proxy.basic_auth = basic_auth
     _global_proxy.generation += 1
@@ -593,14 +601,20 @@ class Transport:
             # this runs is seen by the next call and built again
             generation = _global_proxy.generation
             proxy, auth = self._proxy, self._proxy_basic_auth
+            given, given_poll = None, None
             if proxy is None:
                 proxy, auth = _global_proxy.url, _global_proxy.basic_auth
+                given, given_poll = _telepot_pools()
             options = dict(self._pool_options)
-            self._manager = _pool_manager(proxy, auth, maxsize=self._pool_size, **options)
-            self._poll_manager = _pool_manager(proxy, auth, maxsize=1, **options)
+            self._manager = (given if given is not None
+                             else _pool_manager(proxy, auth, maxsize=self._pool_size, **options))
+            self._poll_manager = (given_poll if given_poll is not None
+                                  else _pool_manager(proxy, auth, maxsize=1, **options))
             # Without a proxy, talk to the host's pool directly: no URL parsing per call.
-            self._pool = None if proxy else self._manager.connection_from_url(self.api_url)
-            self._poll_pool = None if proxy else self._poll_manager.connection_from_url(self.api_url)
+            direct = not proxy and given is None
+            self._pool = self._manager.connection_from_url(self.api_url) if direct else None
+            direct = not proxy and given_poll is None
+            self._poll_pool = self._poll_manager.connection_from_url(self.api_url) if direct else None
             if self._poll_pool is not None:
                 self._poll_pool.ConnectionCls = _tracking(
                     self._poll_pool.ConnectionCls, self._poll_sockets, self._lock
@@ -797,3 +811,143 @@ def _network_error(what: str, e: BaseException, where: str = "the server",
         return NetworkError("%s failed: the connection to %s broke before the answer arrived%s"
                             % (what, where, detail))
     return NetworkError("%s failed: %s" % (what, reason or "the request could not complete"))
+
+
+# ---------------------------------------------------------------- telepot's module-level API
+
+#: telepot's pool setting: a urllib3 ``PoolManager`` (or ``ProxyManager``, or a SOCKS one)
+#: put here under ``'default'`` carries the calls of every Bot without a ``proxy`` of its
+#: own; the getUpdates long poll gets a manager of its own, made from
+#: :data:`_onetime_pool_spec` if set. Timeouts and retries are the library's, whatever the
+#: manager's defaults. :func:`set_proxy` clears it.
+_pools: Dict[str, Any]
+#: telepot's ``(manager class, keyword arguments)``: the long poll's manager is made with it.
+_onetime_pool_spec: Optional[Tuple[Any, Dict[str, Any]]] = None
+
+_transports: "Dict[Tuple[str, str], Transport]" = {}
+_transports_lock = threading.Lock()
+_TRANSPORTS_KEPT = 8
+
+
+class _PoolTable(dict):
+    """``_pools``: a change makes every Transport build its pools again."""
+
+    def _changed(self) -> None:
+        _global_proxy.generation += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+
+_pools = _PoolTable()
+
+
+def _telepot_pools() -> Tuple[Any, Any]:
+    """The managers set through :data:`_pools` and :data:`_onetime_pool_spec`, if any:
+    (for ordinary calls, for the long poll)."""
+    given = _pools.get("default")
+    spec = _onetime_pool_spec
+    if spec is None:
+        return given, None
+    cls, kwargs = spec
+    return given, cls(**kwargs)
+
+
+def _transport_for(token: str, api_url: Optional[str]) -> Transport:
+    url = DEFAULT_API_URL if api_url is None else api_url
+    with _transports_lock:
+        transport = _transports.pop((token, url), None)
+        if transport is None:
+            transport = Transport(token, url)
+            while len(_transports) >= _TRANSPORTS_KEPT:  # the least recently used goes
+                _transports.pop(next(iter(_transports))).close()
+        _transports[(token, url)] = transport
+        return transport
+
+
+def _telepot_kwargs(name: str, user_kw: Dict[str, Any], extra: Tuple[str, ...] = ()) -> None:
+    unknown = sorted(set(user_kw) - {"timeout", "api_url"} - set(extra))
+    if unknown:
+        raise TypeError("%s() got unexpected keyword arguments %s (it takes timeout and api_url%s)"
+                        % (name, ", ".join(map(repr, unknown)),
+                           "".join(", " + e for e in extra)))
+
+
+def request(req: Tuple[str, str, Optional[Dict[str, Any]], Optional[Dict[str, Any]]],
+            **user_kw: Any) -> Any:
+    """Call a Bot API method as telepot's ``api.request`` did: ``req`` is
+    ``(token, method, params, files)``; ``files`` maps parameter names to files to upload
+    (an open file, bytes, a path or a ``(filename, file)`` tuple). Returns the result, or
+    raises the error the answer stands for.
+
+    Keywords: ``timeout`` (seconds or ``urllib3.Timeout``) and ``api_url`` (default
+    :data:`DEFAULT_API_URL`). The connections are shared by the calls for the same token.
+    ``Bot.request(method, params)`` is the same for a bot.
+    """
+    _telepot_kwargs("request", user_kw)
+    token, method, params, files = req
+    merged = dict(params or {})
+    if files:
+        merged.update(files)
+    return _transport_for(token, user_kw.get("api_url")).call(method, merged, user_kw.get("timeout"))
+
+
+def download(req: Tuple[str, str], **user_kw: Any) -> Any:
+    """Fetch a file as telepot's ``api.download`` did: ``req`` is ``(token, file_path)``
+    (``file_path`` from getFile); returns the urllib3 response (its ``data``, or with
+    ``preload_content=False`` its ``stream()``; release it when done). An error answer
+    raises. Keywords: ``timeout``, ``api_url``, ``preload_content``.
+
+    ``Bot.download_file(file_id, dest)`` is simpler.
+    """
+    _telepot_kwargs("download", user_kw, ("preload_content",))
+    token, file_path = req
+    transport = _transport_for(token, user_kw.get("api_url"))
+    response = transport._send(
+        False,
+        "GET",
+        transport._file_prefix + file_path,
+        timeout=_as_timeout(user_kw.get("timeout"), transport.timeout),
+        preload_content=user_kw.get("preload_content", True),
+    )
+    if response.status != 200:
+        try:
+            data = response.data or b""
+            parse_answer(response.status, data, response)
+            raise BadHTTPResponse(response.status, redact(data.decode("utf-8", "replace")), response)
+        finally:
+            response.release_conn()
+    return response
+
+
+class _ApiModule(types.ModuleType):
+    """This module: assigning ``_pools`` or ``_onetime_pool_spec`` (as telepot code does)
+    makes every Transport build its pools again."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_pools" and not isinstance(value, _PoolTable):
+            value = _PoolTable(value)
+        super().__setattr__(name, value)
+        if name in ("_pools", "_onetime_pool_spec"):
+            _global_proxy.generation += 1
+
+
+sys.modules[__name__].__class__ = _ApiModule

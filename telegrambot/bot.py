@@ -29,7 +29,8 @@ class Bot(Methods):
 
     :param token: the token from @BotFather.
     :param api_url: where the Bot API lives; a local Bot API server or the emulator
-        (:mod:`telegrambot.testing`) go here.
+        (:mod:`telegrambot.testing`) go here. Default: :data:`telegrambot.api.DEFAULT_API_URL`
+        as it is when the bot is made.
     :param request_timeout: default timeout of a call (seconds or ``urllib3.Timeout``).
     :param proxy: ``http://``, ``https://`` or ``socks5://`` proxy URL for this bot (else
         the one set with :func:`telegrambot.api.set_proxy`, if any).
@@ -55,7 +56,7 @@ class Bot(Methods):
     def __init__(
         self,
         token: str,
-        api_url: str = api.DEFAULT_API_URL,
+        api_url: Optional[str] = None,
         *,
         request_timeout: api.TimeoutLike = None,
         proxy: Optional[str] = None,
@@ -76,7 +77,7 @@ class Bot(Methods):
         self._token = token
         self._api = api.Transport(
             token,
-            api_url,
+            api.DEFAULT_API_URL if api_url is None else api_url,
             request_timeout=request_timeout,
             proxy=proxy,
             proxy_basic_auth=proxy_basic_auth,
@@ -93,6 +94,7 @@ class Bot(Methods):
             self._defaults = compiled if compiled.values else None
         self._limiter = _rate_limiter(rate_limiter)
         self._scheduler: Any = None
+        self._router: Any = None
         self._scheduler_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -199,11 +201,50 @@ class Bot(Methods):
 
     # ------------------------------------------------------------ receiving
 
-    def handle(self, msg: Dict[str, Any]) -> None:
-        """Called by :meth:`message_loop` when no callback is given: override it."""
-        raise NotImplementedError(
-            "%s.handle() is not defined: pass a callback to message_loop() or override handle()"
-            % type(self).__name__
+    @property
+    def router(self) -> Any:
+        """The default router of :meth:`handle` (a :class:`telegrambot.helper.Router` by
+        flavor). Its ``routing_table`` maps a flavor to its handler, ``on_<flavor>`` by
+        default; set an entry to route a flavor elsewhere
+        (``bot.router.routing_table['_alarm'] = on_alarm``)."""
+        router = self._router
+        if router is None:
+            from .helper import Router, _flavor_or_none, _FlavorTable
+
+            with self._scheduler_lock:
+                router = self._router
+                if router is None:
+                    router = self._router = Router(_flavor_or_none, _FlavorTable(self))
+        return router
+
+    def handle(self, msg: Dict[str, Any]) -> Any:
+        """Called by :meth:`message_loop` when no callback is given: the default router.
+
+        Each update goes by flavor to a method of the bot: ``on_chat_message``,
+        ``on_edited_chat_message`` (else ``on_chat_message``), ``on_callback_query``,
+        ``on_inline_query``, ``on_chosen_inline_result``, ``on_shipping_query``,
+        ``on_pre_checkout_query``, ``on_my_chat_member``, ... (``on_<flavor>``, see
+        :func:`telegrambot.flavor`), and an event ``{'_alarm': ...}`` to ``on__alarm``.
+        A flavor without a method is ignored (logged at DEBUG). Override ``handle`` to
+        take every update yourself.
+        """
+        return self.router.route(msg)
+
+    def _check_handlers(self) -> None:
+        """Raise TypeError when :meth:`handle` would have nowhere to route: the class
+        neither overrides ``handle`` nor defines any ``on_*`` method (so a forgotten
+        callback fails when the loop starts, not once per update)."""
+        if type(self).handle is not Bot.handle:
+            return
+        if any(name.startswith("on_") and callable(getattr(self, name, None)) for name in dir(self)):
+            return
+        router = self._router
+        if router is not None and router.routing_table.custom_keys():
+            return
+        raise TypeError(
+            "%s has nothing to handle updates with: pass a callback (a function or a routing "
+            "table) to message_loop(), define on_chat_message() or another on_<flavor>() "
+            "method in a subclass, or override handle()" % type(self).__name__
         )
 
     @property
@@ -231,7 +272,8 @@ class Bot(Methods):
         """Receive updates on a thread and hand each to ``callback`` (see :mod:`telegrambot.loop`).
 
         ``callback`` is a function, a routing table ``{flavor: function}``, or None for
-        :meth:`handle`. Without ``source``, updates are polled with getUpdates; with a
+        :meth:`handle` (the default router to the bot's ``on_<flavor>`` methods; a bot
+        with no such method and no ``handle`` of its own raises TypeError here). Without ``source``, updates are polled with getUpdates; with a
         ``queue.Queue`` as ``source``, they are read from it (webhook payloads).
         Returns a handle whose ``stop()`` ends the loop. A bot polls with one loop at a
         time: a second polling ``message_loop`` while one runs raises RuntimeError (two

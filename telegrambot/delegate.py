@@ -37,6 +37,7 @@ __all__ = [
     "per_event_source_id",
     "per_callback_query_chat_id",
     "per_callback_query_origin",
+    "per_invoice_payload",
     "call",
     "create_run",
     "create_open",
@@ -174,6 +175,28 @@ def per_callback_query_origin(origins: Union[str, Sequence[str]] = "all") -> See
                 return (msg["inline_message_id"],)
         elif "message" in msg and (origins == "all" or "chat" in origins):
             return msg["message"]["chat"]["id"], msg["message"]["message_id"]
+        return None
+
+    return _wrap_none(seeder)
+
+
+_PAYMENT_MESSAGES = ("successful_payment", "refunded_payment")
+
+
+def per_invoice_payload() -> Seeder:
+    """Seed: the ``invoice_payload`` of a payment: that of a shipping query, a
+    pre-checkout query, or a message with a ``successful_payment`` (or
+    ``refunded_payment``), so one delegate follows an invoice from the shipping query to
+    the payment (see :class:`telegrambot.helper.InvoiceHandler`)."""
+
+    def seeder(msg: Any) -> Any:
+        kind = flavor(msg)
+        if kind == "shipping_query" or kind == "pre_checkout_query":
+            return msg["invoice_payload"]
+        if kind == "chat":
+            for field in _PAYMENT_MESSAGES:
+                if field in msg:
+                    return msg[field]["invoice_payload"]
         return None
 
     return _wrap_none(seeder)

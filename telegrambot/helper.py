@@ -40,13 +40,14 @@ from typing import (
 )
 
 from . import exception
-from ._flavor import flavor, is_event, message_identifier, update_flavors
+from ._flavor import flavor, handler_names, is_event, message_identifier
 
 __all__ = [
     "match",
     "match_all",
     "ListenerHub",
     "Listener",
+    "Microphone",
     "Sender",
     "Administrator",
     "Editor",
@@ -62,14 +63,17 @@ __all__ = [
     "ChatContext",
     "UserContext",
     "CallbackQueryOriginContext",
+    "InvoiceContext",
     "openable",
     "Router",
+    "flavor_router",
     "DefaultRouterMixin",
     "Monitor",
     "ChatHandler",
     "UserHandler",
     "InlineUserHandler",
     "CallbackQueryOriginHandler",
+    "InvoiceHandler",
     "SafeDict",
     "chat_flavors",
     "inline_flavors",
@@ -439,6 +443,52 @@ class Listener:
                 return left
             if msg is not _STOP:
                 left.append(msg)
+
+
+class Microphone:
+    """Broadcasts messages to the listeners of a :class:`ListenerHub`: each listener gets
+    the messages it captured (see :class:`Listener`).
+
+    ``SpeakerBot.mic`` is one. Plain queues can be added as well (:meth:`add`); they
+    receive every message sent, as telepot's did.
+    """
+
+    def __init__(self, hub: Optional[ListenerHub] = None) -> None:
+        self._hub = hub if hub is not None else ListenerHub()
+        self._queues: Dict[Any, None] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def hub(self) -> ListenerHub:
+        return self._hub
+
+    def listener(self) -> "Listener":
+        """A new listener hearing this microphone."""
+        return self._hub.listener()
+
+    def add(self, q: Any) -> None:
+        """Also put every message sent into the queue ``q`` (anything with ``put_nowait``)."""
+        with self._lock:
+            self._queues[q] = None
+
+    def remove(self, q: Any) -> None:
+        """Stop putting messages into ``q``."""
+        with self._lock:
+            self._queues.pop(q, None)
+
+    def send(self, msg: Any) -> int:
+        """Hand ``msg`` to the listeners that captured it and to every added queue;
+        returns how many listeners wanted it."""
+        count = self._hub.deliver(msg)
+        if self._queues:
+            with self._lock:
+                queues = list(self._queues)
+            for q in queues:
+                try:
+                    q.put_nowait(msg)
+                except queue.Full:
+                    log.warning("a queue added to the microphone is full; a message was not put there")
+        return count
 
 
 # ------------------------------------------------------------------ proxies
@@ -1211,6 +1261,15 @@ class CallbackQueryOriginContext(ListenerContext):
         return Editor(self.bot, self._id)
 
 
+class InvoiceContext(ListenerContext):
+    """A context for one invoice, identified by its ``payload``."""
+
+    @property
+    def payload(self) -> Any:
+        """The invoice payload (the ``payload`` given to ``sendInvoice``)."""
+        return self._id
+
+
 def openable(cls: type) -> type:
     """Class decorator: add what :func:`telegrambot.delegate.create_open` needs and the
     class lacks: ``open(initial_msg, seed)``, ``on_message(msg)``, ``on_close(ex)``,
@@ -1288,47 +1347,85 @@ class Router:
         return fn(msg, *args, **kwargs)
 
 
-_ROUTED_FLAVORS = frozenset(update_flavors.values()) | {"_idle"}
-# an edited message goes to on_chat_message when there is no on_edited_chat_message
-_HANDLER_NAMES = {"chat": ("on_chat_message",),
-                  "edited_chat": ("on_edited_chat_message", "on_chat_message")}
+def flavor_router(routing_table: Dict[Any, Callable[..., Any]]) -> Callable[..., Any]:
+    """A function routing a message by its flavor through ``routing_table``
+    (``{'chat': fn, 'callback_query': fn2, None: default}``): the ``route`` of a
+    :class:`Router` keyed by :func:`telegrambot.flavor`."""
+    return Router(flavor, routing_table).route
+
+
+def _flavor_or_none(msg: Any) -> Optional[str]:
+    """The flavor of ``msg``, or None for an object of no known shape."""
+    try:
+        return flavor(msg)
+    except exception.BadFlavor:
+        return None
+
+
+def _ignore_unknown(owner: Any, msg: Any) -> None:
+    log.warning("%s received an object of no known flavor; ignored: %.200r",
+                type(owner).__name__, msg)
 
 
 class _FlavorTable(dict):
-    """Routing table of :class:`DefaultRouterMixin`: flavor ``f`` goes to ``on_<f>`` of
-    the owner, looked up when a message arrives (entries are made on first use)."""
+    """Routing table of the default router: flavor ``f`` goes to the owner's
+    ``on_<f>`` method (see :func:`telegrambot._flavor.handler_names`), looked up when a
+    message arrives, so a method may be added later. A flavor the owner has no method
+    for is ignored with a DEBUG log line; the owner carries on. Entries are made on
+    first use; the key None (an object of no known flavor) is ignored with a warning."""
 
     def __init__(self, owner: Any) -> None:
         super().__init__()
         self._owner = owner
+        self._made: Dict[Any, Callable[[Any], Any]] = {}
 
     def __missing__(self, key: Any) -> Callable[[Any], Any]:
-        if key not in _ROUTED_FLAVORS:
-            raise KeyError(key)
-        owner = self._owner
-        names = _HANDLER_NAMES.get(key) or ("on_" + key,)
-
-        def handler(msg: Any) -> Any:
-            for name in names:
-                method = getattr(owner, name, None)
-                if method is not None:
-                    return method(msg)
-            raise AttributeError(f"{type(owner).__name__} has no {names[0]}() for this {key}")
-
-        self[key] = handler
+        if not isinstance(key, str):
+            if key is not None:
+                raise KeyError(key)
+            handler: Callable[[Any], Any] = functools.partial(_ignore_unknown, self._owner)
+        else:
+            handler = _flavor_handler(self._owner, key)
+        self[key] = self._made[key] = handler
         return handler
 
+    def custom_keys(self) -> List[Any]:
+        """The keys whose entries were set from outside (not made by the table)."""
+        return [key for key, value in self.items() if self._made.get(key) is not value]
+
     def __contains__(self, key: Any) -> bool:
-        return dict.__contains__(self, key) or key in _ROUTED_FLAVORS
+        return dict.__contains__(self, key) or isinstance(key, str) or key is None
+
+
+def _flavor_handler(owner: Any, key: str) -> Callable[[Any], Any]:
+    names = handler_names(key)
+
+    def handler(msg: Any) -> Any:
+        for name in names:
+            method = getattr(owner, name, None)
+            if method is not None:
+                return method(msg)
+        log.debug("%s has no %s(): %s ignored", type(owner).__name__, names[0], key)
+        return None
+
+    return handler
 
 
 class DefaultRouterMixin:
     """A :class:`Router` by flavor as ``self.router``, and ``on_message`` routing through
-    it: ``on_chat_message``, ``on_callback_query``, ``on_inline_query``,
-    ``on_chosen_inline_result``, ``on__idle``, ... (``on_<flavor>`` for every flavor)."""
+    it: ``on_chat_message``, ``on_edited_chat_message`` (else ``on_chat_message``),
+    ``on_callback_query``, ``on_inline_query``, ``on_chosen_inline_result``,
+    ``on_shipping_query``, ``on_pre_checkout_query``, ``on_my_chat_member``, ...
+    (``on_<flavor>`` for every flavor), and ``on__<name>`` for an event ``_<name>``
+    (``on__idle``).
+
+    A message whose flavor has no method is ignored (logged at DEBUG): a handler that
+    defines only ``on_chat_message`` lives on when, say, a ``my_chat_member`` update
+    arrives because the user blocked the bot.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._router = Router(flavor, _FlavorTable(self))
+        self._router = Router(_flavor_or_none, _FlavorTable(self))
         super().__init__(*args, **kwargs)
 
     @property
@@ -1425,3 +1522,23 @@ class CallbackQueryOriginHandler(CallbackQueryOriginContext, DefaultRouterMixin,
         bot, initial_msg, seed = seed_tuple
         super().__init__(bot, seed, **kwargs)
         self.listener.capture(_origin_pattern(tuple(self.origin)))
+
+
+_PAYMENT_QUERY = _flavor_in(("shipping_query", "pre_checkout_query"))
+
+
+@openable
+class InvoiceHandler(InvoiceContext, DefaultRouterMixin, StandardEventMixin, IdleTerminateMixin):
+    """A delegate for one invoice (seed: its payload, see
+    :func:`telegrambot.delegate.per_invoice_payload`): it receives the shipping queries
+    and pre-checkout queries for the invoice (``on_shipping_query``,
+    ``on_pre_checkout_query``) and the message reporting its successful payment, or a
+    refund, (``on_chat_message``).
+    """
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)
+        self.listener.capture([{"invoice_payload": self.payload}, _PAYMENT_QUERY])
+        self.listener.capture([{"successful_payment": {"invoice_payload": self.payload}}])
+        self.listener.capture([{"refunded_payment": {"invoice_payload": self.payload}}])

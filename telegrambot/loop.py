@@ -137,6 +137,9 @@ class _Loop:
         self._ended.set()
         self._lock = threading.Lock()  # one handler call at a time
         if handle is None:
+            check = getattr(bot, "_check_handlers", None)
+            if check is not None:
+                check()  # a bot with nothing to route to fails here, not once per update
             handle = bot.handle
         # a function is a routing table with only a default
         self._table: Dict[Any, Callable[..., Any]] = (

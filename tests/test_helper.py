@@ -2,6 +2,7 @@
 the facts file, the callback query coordinator, SafeDict, Answerer answer forms."""
 
 import json
+import logging
 import re
 import threading
 import time
@@ -208,7 +209,7 @@ def test_routers_chain():
     assert calls == [("group", (), {})]  # the outer arguments stop at the inner router
 
 
-def test_default_router_mixin_routes_by_flavor():
+def test_default_router_mixin_routes_by_flavor(caplog):
     seen = []
 
     class Handler(DefaultRouterMixin):
@@ -228,10 +229,21 @@ def test_default_router_mixin_routes_by_flavor():
     handler.on_message({"_idle": {"seconds": 3}})
     assert seen == [("chat", "hello world"), ("chat", "hello world"), ("callback", "d"), ("idle", 3)]
     assert "inline_query" in handler.router.routing_table
-    with pytest.raises(AttributeError, match="on_inline_query"):
-        handler.on_message({"id": "q", "from": {"id": 1}, "query": "", "offset": ""})
-    with pytest.raises(RuntimeError, match="No handler"):
-        handler.on_message({"_alarm": {}})
+    # a flavor or event without a method is ignored, at DEBUG; one of no known shape warns
+    with caplog.at_level(logging.DEBUG, logger="telegrambot.helper"):
+        assert handler.on_message({"id": "q", "from": {"id": 1}, "query": "", "offset": ""}) is None
+        assert handler.on_message({"_alarm": {}}) is None
+        assert handler.on_message({"no": 1, "known": 2}) is None
+    levels = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert (logging.DEBUG, "Handler has no on_inline_query(): inline_query ignored") in levels
+    assert (logging.DEBUG, "Handler has no on__alarm(): _alarm ignored") in levels
+    assert any(level == logging.WARNING and "no known flavor" in text for level, text in levels)
+    assert len(seen) == 4
+
+    # a method added later is found (looked up per message)
+    Handler.on_inline_query = lambda self, msg: seen.append(("inline", msg["id"]))
+    handler.on_message({"id": "q2", "from": {"id": 1}, "query": "", "offset": ""})
+    assert seen[-1] == ("inline", "q2")
 
 
 def test_openable_fills_in_what_is_missing():

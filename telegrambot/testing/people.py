@@ -21,7 +21,8 @@ message_reaction                      ``user.react(message, emoji)``
 message_reaction_count                ``chat.reaction_count(message, {emoji: n})``
 inline_query / chosen_inline_result   ``user.inline_query(q)`` / ``user.choose_inline_result()``
 callback_query                        ``user.press(message, data_or_button_text)``
-shipping_query / pre_checkout_query   ``user.shipping_query()`` / ``user.pre_checkout_query()``
+shipping_query / pre_checkout_query   ``user.shipping_query()`` / ``user.pre_checkout_query()``;
+                                      ``user.pay(query)`` then posts the successful payment
 purchased_paid_media                  ``user.purchase_paid_media(payload)``
 poll / poll_answer                    ``user.answer_poll(poll, [0])`` (anonymous polls give
                                       ``poll``, others ``poll_answer``)
@@ -612,6 +613,25 @@ class SimUser:
             obj.update(fields)
             self.emulator.push_update("pre_checkout_query", obj)
             return obj
+
+    def pay(self, pre_checkout_query: Dict[str, Any], chat: ChatLike = None) -> Message:
+        """Telegram charges her once the bot accepted her pre-checkout query: the
+        ``successful_payment`` service message (a ``message`` update) in her private chat
+        (or ``chat``), with the query's currency, amount, payload, shipping option and
+        order info. Raises AssertionError unless the bot answered the query with ok."""
+        emu = self.emulator
+        with emu._lock:
+            answer = emu.answers.get(pre_checkout_query["id"])
+            if not answer or answer.get("ok") not in (True, "true", "True"):
+                raise AssertionError("pre-checkout query %s was not accepted by the bot (answer: %r)"
+                                     % (pre_checkout_query["id"], answer))
+            payment: Dict[str, Any] = {key: pre_checkout_query[key]
+                       for key in ("currency", "total_amount", "invoice_payload",
+                                   "shipping_option_id", "order_info")
+                       if key in pre_checkout_query}
+            payment.update(telegram_payment_charge_id=emu.new_id("tg-charge-"),
+                           provider_payment_charge_id=emu.new_id("provider-charge-"))
+            return self.send(chat=chat, successful_payment=payment)
 
     def purchase_paid_media(self, payload: str) -> Dict[str, Any]:
         """She buys paid media (``purchased_paid_media`` update)."""
