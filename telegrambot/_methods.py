@@ -36,6 +36,30 @@ def _info(name, alias, params, required, uploads, returns, msg_identifier=False)
     )
 
 
+def _renamed(method: str, old: str, value: Any, new: str, new_value: Any) -> Any:
+    """The value given under the old name of a parameter, unless the new one has one too."""
+    if new_value is not None:
+        raise TypeError("%s() got both %r and its old name %r" % (method, new, old))
+    return value
+
+
+#: Method names the Bot API renamed, and the method each calls now.
+RENAMED_METHODS: Dict[str, str] = {
+    "kickChatMember": "banChatMember",
+    "getChatMembersCount": "getChatMemberCount",
+    "setStickerSetThumb": "setStickerSetThumbnail",
+}
+#: Parameters the Bot API renamed: method -> {old name: new name}; the methods take both.
+RENAMED_PARAMS: Dict[str, Dict[str, str]] = {
+    "promoteChatMember": {"can_manage_voice_chats": "can_manage_video_chats"},
+    "sendAnimation": {"thumb": "thumbnail"},
+    "sendAudio": {"thumb": "thumbnail"},
+    "sendDocument": {"thumb": "thumbnail"},
+    "sendVideo": {"thumb": "thumbnail"},
+    "sendVideoNote": {"thumb": "thumbnail"},
+    "setStickerSetThumbnail": {"thumb": "thumbnail"},
+}
+
 METHODS: Dict[str, MethodInfo] = {
     "getUpdates": _info("getUpdates", "get_updates", "offset limit timeout allowed_updates", "", "", "Array of Update"),
     "setWebhook": _info("setWebhook", "set_webhook", "url certificate ip_address max_connections allowed_updates drop_pending_updates secret_token", "url", "certificate", "Boolean"),
@@ -682,10 +706,16 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendAudio: https://core.telegram.org/bots/api#sendaudio"""
+        """sendAudio: https://core.telegram.org/bots/api#sendaudio
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("sendAudio", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -741,10 +771,16 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendDocument: https://core.telegram.org/bots/api#senddocument"""
+        """sendDocument: https://core.telegram.org/bots/api#senddocument
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("sendDocument", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -805,10 +841,16 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendVideo: https://core.telegram.org/bots/api#sendvideo"""
+        """sendVideo: https://core.telegram.org/bots/api#sendvideo
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("sendVideo", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -873,10 +915,16 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendAnimation: https://core.telegram.org/bots/api#sendanimation"""
+        """sendAnimation: https://core.telegram.org/bots/api#sendanimation
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("sendAnimation", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -987,10 +1035,16 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendVideoNote: https://core.telegram.org/bots/api#sendvideonote"""
+        """sendVideoNote: https://core.telegram.org/bots/api#sendvideonote
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("sendVideoNote", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -1658,10 +1712,16 @@ class Methods:
         can_manage_direct_messages: Optional[bool] = None,
         can_manage_tags: Optional[bool] = None,
         can_send_welcome_messages: Optional[bool] = None,
+        can_manage_voice_chats: Optional[bool] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """promoteChatMember: https://core.telegram.org/bots/api#promotechatmember"""
+        """promoteChatMember: https://core.telegram.org/bots/api#promotechatmember
+
+        Old names taken for the new: ``can_manage_voice_chats`` (now ``can_manage_video_chats``).
+        """
+        if can_manage_voice_chats is not None:
+            can_manage_video_chats = _renamed("promoteChatMember", "can_manage_voice_chats", can_manage_voice_chats, "can_manage_video_chats", can_manage_video_chats)
         params = {
             "chat_id": chat_id,
             "user_id": user_id,
@@ -4000,10 +4060,16 @@ class Methods:
         format: str,
         *,
         thumbnail: Optional[Union[InputFileLike, str]] = None,
+        thumb: Optional[Union[InputFileLike, str]] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """setStickerSetThumbnail: https://core.telegram.org/bots/api#setstickersetthumbnail"""
+        """setStickerSetThumbnail: https://core.telegram.org/bots/api#setstickersetthumbnail
+
+        Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        """
+        if thumb is not None:
+            thumbnail = _renamed("setStickerSetThumbnail", "thumb", thumb, "thumbnail", thumbnail)
         params = {
             "name": name,
             "user_id": user_id,
@@ -4596,3 +4662,11 @@ class Methods:
         return self._call("editEphemeralMessageText", params, api_kwargs, request_timeout)
 
     edit_ephemeral_message_text = editEphemeralMessageText
+
+    # the names the Bot API gave these methods before (see RENAMED_METHODS)
+    kickChatMember = banChatMember
+    kick_chat_member = banChatMember
+    getChatMembersCount = getChatMemberCount
+    get_chat_members_count = getChatMemberCount
+    setStickerSetThumb = setStickerSetThumbnail
+    set_sticker_set_thumb = setStickerSetThumbnail

@@ -7,7 +7,9 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import api
-from ._methods import METHODS, Methods
+from ._methods import METHODS, RENAMED_METHODS, RENAMED_PARAMS, Methods
+
+__all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ratelimit import RateLimiter
@@ -299,13 +301,6 @@ class Bot(Methods):
 
         bot_stop(self, timeout)
 
-    # ------------------------------------------------------------ telepot-era names
-
-    kickChatMember = Methods.banChatMember
-    kick_chat_member = Methods.banChatMember
-    getChatMembersCount = Methods.getChatMemberCount
-    get_chat_members_count = Methods.getChatMemberCount
-
 
 def _rate_limiter(value: Any) -> Any:
     if value is None or value is False:
@@ -318,11 +313,3 @@ def _rate_limiter(value: Any) -> Any:
         raise TypeError("rate_limiter must be True, False, None or a RateLimiter, not %r"
                         % (value,))
     return value
-
-
-#: Telepot-era method names that the Bot API renamed, and the current name they call.
-RENAMED_METHODS = {
-    "kickChatMember": "banChatMember",
-    "getChatMembersCount": "getChatMemberCount",
-}
-

@@ -9,10 +9,23 @@ know, from a newer API, stays a dict). Build outgoing objects by keyword,
 field (``type``, ``status``, ``source``) is filled in for you. Abstract types such as
 ``ChatMember(**d)`` return an instance of the subtype that ``d`` describes.
 
+Keywords: a field renamed by a later Bot API version may be given its old name
+(``thumb_url`` for ``thumbnail_url``). A keyword that names no field raises TypeError
+for a type that is only ever sent (``InlineQueryResultPhoto``, ``InputMediaVideo``,
+...), warns for one that is both sent and received (``InlineKeyboardButton``), and is
+ignored for one that is only received (newer fields of ``Message``). Nested dicts are
+converted too; in an object that is sent, a nested dict with a key its type lacks
+stays a dict, so nothing is dropped.
+
+``PhotoSizeArray(data)``, ``MessageEntityArray(data)``, ``PhotoSizeArrayArray(data)``
+and so on for every type: a list (of lists) of dicts converted in one call.
+
 This module is not imported by ``import telegrambot``: import it when you use it.
 """
 
-from ._objects import define, define_abstract
+from typing import Any
+
+from ._objects import array_helper, define, define_abstract
 
 Update = define(
     "Update",
@@ -26,6 +39,7 @@ WebhookInfo = define(
 User = define(
     "User",
     "id is_bot first_name last_name username language_code is_premium added_to_attachment_menu can_join_groups can_read_all_group_messages supports_guest_queries supports_inline_queries can_connect_to_business has_main_web_app has_topics_enabled allows_users_to_create_topics can_manage_bots supports_join_request_queries",
+    direction="both",
 )
 Chat = define(
     "Chat",
@@ -41,6 +55,7 @@ Message = define(
     "Message",
     "message_id message_thread_id direct_messages_topic from_ sender_chat sender_boost_count sender_business_bot sender_tag date guest_query_id business_connection_id chat forward_origin is_topic_message is_automatic_forward reply_to_message external_reply quote reply_to_story reply_to_checklist_task_id reply_to_poll_option_id via_bot guest_bot_caller_user guest_bot_caller_chat edit_date has_protected_content is_from_offline is_paid_post media_group_id author_signature paid_star_count text entities link_preview_options suggested_post_info effect_id rich_message animation audio document live_photo paid_media photo sticker story video video_note voice caption caption_entities show_caption_above_media has_media_spoiler checklist contact dice game poll venue location new_chat_members left_chat_member chat_owner_left chat_owner_changed new_chat_title new_chat_photo delete_chat_photo group_chat_created supergroup_chat_created channel_chat_created message_auto_delete_timer_changed migrate_to_chat_id migrate_from_chat_id pinned_message invoice successful_payment refunded_payment users_shared chat_shared gift unique_gift gift_upgrade_sent connected_website write_access_allowed passport_data proximity_alert_triggered boost_added chat_background_set checklist_tasks_done checklist_tasks_added direct_message_price_changed forum_topic_created forum_topic_edited forum_topic_closed forum_topic_reopened general_forum_topic_hidden general_forum_topic_unhidden giveaway_created giveaway giveaway_winners giveaway_completed managed_bot_created paid_message_price_changed poll_option_added poll_option_deleted suggested_post_approved suggested_post_approval_failed suggested_post_declined suggested_post_paid suggested_post_refunded video_chat_scheduled video_chat_started video_chat_ended video_chat_participants_invited web_app_data reply_markup receiver_user ephemeral_message_id community_chat_added community_chat_removed community_chat_joined forward_date forward_from forward_from_chat forward_from_message_id forward_sender_name forward_signature user_shared",
     {"direct_messages_topic": "DirectMessagesTopic", "from_": "User", "sender_chat": "Chat", "sender_business_bot": "User", "chat": "Chat", "forward_origin": "MessageOrigin", "reply_to_message": "Message", "external_reply": "ExternalReplyInfo", "quote": "TextQuote", "reply_to_story": "Story", "via_bot": "User", "guest_bot_caller_user": "User", "guest_bot_caller_chat": "Chat", "entities": "MessageEntity[]", "link_preview_options": "LinkPreviewOptions", "suggested_post_info": "SuggestedPostInfo", "rich_message": "RichMessage", "animation": "Animation", "audio": "Audio", "document": "Document", "live_photo": "LivePhoto", "paid_media": "PaidMediaInfo", "photo": "PhotoSize[]", "sticker": "Sticker", "story": "Story", "video": "Video", "video_note": "VideoNote", "voice": "Voice", "caption_entities": "MessageEntity[]", "checklist": "Checklist", "contact": "Contact", "dice": "Dice", "game": "Game", "poll": "Poll", "venue": "Venue", "location": "Location", "new_chat_members": "User[]", "left_chat_member": "User", "chat_owner_left": "ChatOwnerLeft", "chat_owner_changed": "ChatOwnerChanged", "new_chat_photo": "PhotoSize[]", "message_auto_delete_timer_changed": "MessageAutoDeleteTimerChanged", "pinned_message": "MaybeInaccessibleMessage", "invoice": "Invoice", "successful_payment": "SuccessfulPayment", "refunded_payment": "RefundedPayment", "users_shared": "UsersShared", "chat_shared": "ChatShared", "gift": "GiftInfo", "unique_gift": "UniqueGiftInfo", "gift_upgrade_sent": "GiftInfo", "write_access_allowed": "WriteAccessAllowed", "passport_data": "PassportData", "proximity_alert_triggered": "ProximityAlertTriggered", "boost_added": "ChatBoostAdded", "chat_background_set": "ChatBackground", "checklist_tasks_done": "ChecklistTasksDone", "checklist_tasks_added": "ChecklistTasksAdded", "direct_message_price_changed": "DirectMessagePriceChanged", "forum_topic_created": "ForumTopicCreated", "forum_topic_edited": "ForumTopicEdited", "forum_topic_closed": "ForumTopicClosed", "forum_topic_reopened": "ForumTopicReopened", "general_forum_topic_hidden": "GeneralForumTopicHidden", "general_forum_topic_unhidden": "GeneralForumTopicUnhidden", "giveaway_created": "GiveawayCreated", "giveaway": "Giveaway", "giveaway_winners": "GiveawayWinners", "giveaway_completed": "GiveawayCompleted", "managed_bot_created": "ManagedBotCreated", "paid_message_price_changed": "PaidMessagePriceChanged", "poll_option_added": "PollOptionAdded", "poll_option_deleted": "PollOptionDeleted", "suggested_post_approved": "SuggestedPostApproved", "suggested_post_approval_failed": "SuggestedPostApprovalFailed", "suggested_post_declined": "SuggestedPostDeclined", "suggested_post_paid": "SuggestedPostPaid", "suggested_post_refunded": "SuggestedPostRefunded", "video_chat_scheduled": "VideoChatScheduled", "video_chat_started": "VideoChatStarted", "video_chat_ended": "VideoChatEnded", "video_chat_participants_invited": "VideoChatParticipantsInvited", "web_app_data": "WebAppData", "reply_markup": "InlineKeyboardMarkup", "receiver_user": "User", "community_chat_added": "CommunityChatAdded", "community_chat_removed": "CommunityChatRemoved", "community_chat_joined": "CommunityChatJoined", "forward_from": "User", "forward_from_chat": "Chat", "user_shared": "UserShared"},
+    renamed={"left_chat_participant": "left_chat_member", "voice_chat_scheduled": "video_chat_scheduled", "voice_chat_started": "video_chat_started", "voice_chat_ended": "video_chat_ended", "voice_chat_participants_invited": "video_chat_participants_invited"},
 )
 MessageId = define("MessageId", "message_id")
 InaccessibleMessage = define(
@@ -53,6 +68,7 @@ MessageEntity = define(
     "MessageEntity",
     "type offset length url user language custom_emoji_id unix_time date_time_format",
     {"user": "User"},
+    direction="both",
 )
 TextQuote = define("TextQuote", "text entities position is_manual", {"entities": "MessageEntity[]"})
 ExternalReplyInfo = define(
@@ -64,6 +80,7 @@ ReplyParameters = define(
     "ReplyParameters",
     "message_id chat_id allow_sending_without_reply quote quote_parse_mode quote_entities quote_position checklist_task_id poll_option_id ephemeral_message_id",
     {"quote_entities": "MessageEntity[]"},
+    direction="out",
 )
 MessageOriginUser = define(
     "MessageOriginUser",
@@ -94,16 +111,19 @@ Animation = define(
     "Animation",
     "file_id file_unique_id width height duration thumbnail file_name mime_type file_size",
     {"thumbnail": "PhotoSize"},
+    renamed={"thumb": "thumbnail"},
 )
 Audio = define(
     "Audio",
     "file_id file_unique_id duration performer title file_name mime_type file_size thumbnail",
     {"thumbnail": "PhotoSize"},
+    renamed={"thumb": "thumbnail"},
 )
 Document = define(
     "Document",
     "file_id file_unique_id thumbnail file_name mime_type file_size",
     {"thumbnail": "PhotoSize"},
+    renamed={"thumb": "thumbnail"},
 )
 LivePhoto = define(
     "LivePhoto",
@@ -116,11 +136,13 @@ Video = define(
     "Video",
     "file_id file_unique_id width height duration thumbnail cover start_timestamp qualities file_name mime_type file_size",
     {"thumbnail": "PhotoSize", "cover": "PhotoSize[]", "qualities": "VideoQuality[]"},
+    renamed={"thumb": "thumbnail"},
 )
 VideoNote = define(
     "VideoNote",
     "file_id file_unique_id length duration thumbnail file_size",
     {"thumbnail": "PhotoSize"},
+    renamed={"thumb": "thumbnail"},
 )
 Voice = define("Voice", "file_id file_unique_id duration mime_type file_size")
 PaidMediaInfo = define("PaidMediaInfo", "star_count paid_media", {"paid_media": "PaidMedia[]"})
@@ -150,6 +172,7 @@ InputPollOption = define(
     "InputPollOption",
     "text text_parse_mode text_entities media",
     {"text_entities": "MessageEntity[]", "media": "InputPollOptionMedia"},
+    direction="out",
 )
 PollAnswer = define(
     "PollAnswer",
@@ -175,11 +198,13 @@ InputChecklistTask = define(
     "InputChecklistTask",
     "id text parse_mode text_entities",
     {"text_entities": "MessageEntity[]"},
+    direction="out",
 )
 InputChecklist = define(
     "InputChecklist",
     "title parse_mode title_entities tasks others_can_add_tasks others_can_mark_tasks_as_done",
     {"title_entities": "MessageEntity[]", "tasks": "InputChecklistTask[]"},
+    direction="out",
 )
 ChecklistTasksDone = define(
     "ChecklistTasksDone",
@@ -194,6 +219,7 @@ ChecklistTasksAdded = define(
 Location = define(
     "Location",
     "latitude longitude horizontal_accuracy live_period heading proximity_alert_radius",
+    direction="both",
 )
 Venue = define(
     "Venue",
@@ -332,8 +358,9 @@ GiveawayCompleted = define(
 LinkPreviewOptions = define(
     "LinkPreviewOptions",
     "is_disabled url prefer_small_media prefer_large_media show_above_text",
+    direction="both",
 )
-SuggestedPostPrice = define("SuggestedPostPrice", "currency amount")
+SuggestedPostPrice = define("SuggestedPostPrice", "currency amount", direction="both")
 SuggestedPostInfo = define(
     "SuggestedPostInfo",
     "state price send_date",
@@ -343,58 +370,73 @@ SuggestedPostParameters = define(
     "SuggestedPostParameters",
     "price send_date",
     {"price": "SuggestedPostPrice"},
+    direction="out",
 )
 DirectMessagesTopic = define("DirectMessagesTopic", "topic_id user", {"user": "User"})
 UserProfilePhotos = define("UserProfilePhotos", "total_count photos", {"photos": "PhotoSize[][]"})
 UserProfileAudios = define("UserProfileAudios", "total_count audios", {"audios": "Audio[]"})
 File = define("File", "file_id file_unique_id file_size file_path")
-WebAppInfo = define("WebAppInfo", "url")
+WebAppInfo = define("WebAppInfo", "url", direction="both")
 ReplyKeyboardMarkup = define(
     "ReplyKeyboardMarkup",
     "keyboard is_persistent resize_keyboard one_time_keyboard input_field_placeholder selective force_reply",
     {"keyboard": "KeyboardButton[][]"},
+    direction="out",
 )
 KeyboardButton = define(
     "KeyboardButton",
     "text icon_custom_emoji_id style request_users request_chat request_managed_bot request_contact request_location request_poll web_app request_user",
     {"request_users": "KeyboardButtonRequestUsers", "request_chat": "KeyboardButtonRequestChat", "request_managed_bot": "KeyboardButtonRequestManagedBot", "request_poll": "KeyboardButtonPollType", "web_app": "WebAppInfo", "request_user": "KeyboardButtonRequestUser"},
+    direction="out",
 )
 KeyboardButtonRequestUsers = define(
     "KeyboardButtonRequestUsers",
     "request_id user_is_bot user_is_premium max_quantity request_name request_username request_photo",
+    direction="out",
 )
 KeyboardButtonRequestChat = define(
     "KeyboardButtonRequestChat",
     "request_id chat_is_channel chat_is_forum chat_has_username chat_is_created user_administrator_rights bot_administrator_rights bot_is_member request_title request_username request_photo",
     {"user_administrator_rights": "ChatAdministratorRights", "bot_administrator_rights": "ChatAdministratorRights"},
+    direction="out",
 )
 KeyboardButtonRequestManagedBot = define(
     "KeyboardButtonRequestManagedBot",
     "request_id suggested_name suggested_username",
+    direction="out",
 )
-KeyboardButtonPollType = define("KeyboardButtonPollType", "type")
+KeyboardButtonPollType = define("KeyboardButtonPollType", "type", direction="out")
 ReplyKeyboardRemove = define(
     "ReplyKeyboardRemove",
     "remove_keyboard selective",
     {},
     {"remove_keyboard": True},
+    renamed={"hide_keyboard": "remove_keyboard"},
+    direction="out",
 )
 InlineKeyboardMarkup = define(
     "InlineKeyboardMarkup",
     "inline_keyboard force_reply",
     {"inline_keyboard": "InlineKeyboardButton[][]"},
+    direction="both",
 )
 InlineKeyboardButton = define(
     "InlineKeyboardButton",
     "text icon_custom_emoji_id style url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat switch_inline_query_chosen_chat copy_text callback_game pay disabled",
     {"web_app": "WebAppInfo", "login_url": "LoginUrl", "switch_inline_query_chosen_chat": "SwitchInlineQueryChosenChat", "copy_text": "CopyTextButton", "callback_game": "CallbackGame", "disabled": "DisabledButton"},
+    direction="both",
 )
-LoginUrl = define("LoginUrl", "url forward_text bot_username request_write_access")
+LoginUrl = define(
+    "LoginUrl",
+    "url forward_text bot_username request_write_access",
+    direction="both",
+)
 SwitchInlineQueryChosenChat = define(
     "SwitchInlineQueryChosenChat",
     "query allow_user_chats allow_bot_chats allow_group_chats allow_channel_chats",
+    direction="both",
 )
-CopyTextButton = define("CopyTextButton", "text")
+CopyTextButton = define("CopyTextButton", "text", direction="both")
 CallbackQuery = define(
     "CallbackQuery",
     "id from_ message inline_message_id chat_instance data game_short_name",
@@ -405,6 +447,7 @@ ForceReply = define(
     "force_reply input_field_placeholder selective",
     {},
     {"force_reply": True},
+    direction="out",
 )
 ChatPhoto = define("ChatPhoto", "small_file_id small_file_unique_id big_file_id big_file_unique_id")
 ChatInviteLink = define(
@@ -415,6 +458,7 @@ ChatInviteLink = define(
 ChatAdministratorRights = define(
     "ChatAdministratorRights",
     "is_anonymous can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories can_edit_stories can_delete_stories can_post_messages can_edit_messages can_pin_messages can_manage_topics can_manage_direct_messages can_manage_tags can_send_welcome_messages",
+    direction="both",
 )
 ChatMemberUpdated = define(
     "ChatMemberUpdated",
@@ -432,6 +476,7 @@ ChatMemberAdministrator = define(
     "status user can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members can_promote_members can_change_info can_invite_users can_post_stories can_edit_stories can_delete_stories can_post_messages can_edit_messages can_pin_messages can_manage_topics can_manage_direct_messages can_manage_tags custom_title can_send_welcome_messages",
     {"user": "User"},
     {"status": 'administrator'},
+    renamed={"can_manage_voice_chats": "can_manage_video_chats"},
 )
 ChatMemberMember = define(
     "ChatMemberMember",
@@ -460,6 +505,7 @@ ChatJoinRequest = define(
 ChatPermissions = define(
     "ChatPermissions",
     "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos can_send_video_notes can_send_voice_notes can_send_polls can_send_other_messages can_add_web_page_previews can_react_to_messages can_edit_tag can_change_info can_invite_users can_pin_messages can_manage_topics",
+    direction="both",
 )
 Birthdate = define("Birthdate", "day month year")
 BusinessIntro = define("BusinessIntro", "title message sticker", {"sticker": "Sticker"})
@@ -477,47 +523,60 @@ UserRating = define("UserRating", "level rating current_level_rating next_level_
 StoryAreaPosition = define(
     "StoryAreaPosition",
     "x_percentage y_percentage width_percentage height_percentage rotation_angle corner_radius_percentage",
+    direction="out",
 )
-LocationAddress = define("LocationAddress", "country_code state city street")
+LocationAddress = define("LocationAddress", "country_code state city street", direction="out")
 StoryAreaTypeLocation = define(
     "StoryAreaTypeLocation",
     "type latitude longitude address",
     {"address": "LocationAddress"},
     {"type": 'location'},
+    direction="out",
 )
 StoryAreaTypeSuggestedReaction = define(
     "StoryAreaTypeSuggestedReaction",
     "type reaction_type is_dark is_flipped",
     {"reaction_type": "ReactionType"},
     {"type": 'suggested_reaction'},
+    direction="out",
 )
-StoryAreaTypeLink = define("StoryAreaTypeLink", "type url", {}, {"type": 'link'})
+StoryAreaTypeLink = define("StoryAreaTypeLink", "type url", {}, {"type": 'link'}, direction="out")
 StoryAreaTypeWeather = define(
     "StoryAreaTypeWeather",
     "type temperature emoji background_color",
     {},
     {"type": 'weather'},
+    direction="out",
 )
 StoryAreaTypeUniqueGift = define(
     "StoryAreaTypeUniqueGift",
     "type name",
     {},
     {"type": 'unique_gift'},
+    direction="out",
 )
 StoryArea = define(
     "StoryArea",
     "position type",
     {"position": "StoryAreaPosition", "type": "StoryAreaType"},
+    direction="out",
 )
 ChatLocation = define("ChatLocation", "location address", {"location": "Location"})
-ReactionTypeEmoji = define("ReactionTypeEmoji", "type emoji", {}, {"type": 'emoji'})
+ReactionTypeEmoji = define(
+    "ReactionTypeEmoji",
+    "type emoji",
+    {},
+    {"type": 'emoji'},
+    direction="both",
+)
 ReactionTypeCustomEmoji = define(
     "ReactionTypeCustomEmoji",
     "type custom_emoji_id",
     {},
     {"type": 'custom_emoji'},
+    direction="both",
 )
-ReactionTypePaid = define("ReactionTypePaid", "type", {}, {"type": 'paid'})
+ReactionTypePaid = define("ReactionTypePaid", "type", {}, {"type": 'paid'}, direction="both")
 ReactionCount = define("ReactionCount", "type total_count", {"type": "ReactionType"})
 MessageReactionUpdated = define(
     "MessageReactionUpdated",
@@ -599,62 +658,83 @@ BotAccessSettings = define(
 AcceptedGiftTypes = define(
     "AcceptedGiftTypes",
     "unlimited_gifts limited_gifts unique_gifts premium_subscription gifts_from_channels",
+    direction="both",
 )
 StarAmount = define("StarAmount", "amount nanostar_amount")
-BotCommand = define("BotCommand", "command description is_ephemeral")
-BotCommandScopeDefault = define("BotCommandScopeDefault", "type", {}, {"type": 'default'})
+BotCommand = define("BotCommand", "command description is_ephemeral", direction="both")
+BotCommandScopeDefault = define(
+    "BotCommandScopeDefault",
+    "type",
+    {},
+    {"type": 'default'},
+    direction="out",
+)
 BotCommandScopeAllPrivateChats = define(
     "BotCommandScopeAllPrivateChats",
     "type",
     {},
     {"type": 'all_private_chats'},
+    direction="out",
 )
 BotCommandScopeAllGroupChats = define(
     "BotCommandScopeAllGroupChats",
     "type",
     {},
     {"type": 'all_group_chats'},
+    direction="out",
 )
 BotCommandScopeAllChatAdministrators = define(
     "BotCommandScopeAllChatAdministrators",
     "type",
     {},
     {"type": 'all_chat_administrators'},
+    direction="out",
 )
-BotCommandScopeChat = define("BotCommandScopeChat", "type chat_id", {}, {"type": 'chat'})
+BotCommandScopeChat = define(
+    "BotCommandScopeChat",
+    "type chat_id",
+    {},
+    {"type": 'chat'},
+    direction="out",
+)
 BotCommandScopeChatAdministrators = define(
     "BotCommandScopeChatAdministrators",
     "type chat_id",
     {},
     {"type": 'chat_administrators'},
+    direction="out",
 )
 BotCommandScopeChatMember = define(
     "BotCommandScopeChatMember",
     "type chat_id user_id",
     {},
     {"type": 'chat_member'},
+    direction="out",
 )
 BotName = define("BotName", "name")
 BotDescription = define("BotDescription", "description")
 BotShortDescription = define("BotShortDescription", "short_description")
-MenuButton = define("MenuButton", "type text web_app", {"web_app": "WebAppInfo"})
+MenuButton = define("MenuButton", "type text web_app", {"web_app": "WebAppInfo"}, direction="both")
 MenuButtonCommands = define(
     "MenuButtonCommands",
     "type text web_app",
     {"web_app": "WebAppInfo"},
     {"type": 'commands'},
+    direction="both",
 )
 MenuButtonWebApp = define(
     "MenuButtonWebApp",
     "type text web_app",
     {"web_app": "WebAppInfo"},
     {"type": 'web_app'},
+    direction="both",
 )
 MenuButtonDefault = define(
     "MenuButtonDefault",
     "type text web_app",
     {"web_app": "WebAppInfo"},
     {"type": 'default'},
+    direction="both",
 )
 ChatBoostSourcePremium = define(
     "ChatBoostSourcePremium",
@@ -706,231 +786,335 @@ SentWebAppMessage = define("SentWebAppMessage", "inline_message_id")
 SentGuestMessage = define("SentGuestMessage", "inline_message_id")
 PreparedInlineMessage = define("PreparedInlineMessage", "id expiration_date")
 PreparedKeyboardButton = define("PreparedKeyboardButton", "id")
-ResponseParameters = define("ResponseParameters", "migrate_to_chat_id retry_after")
+ResponseParameters = define(
+    "ResponseParameters",
+    "migrate_to_chat_id retry_after",
+    direction="both",
+)
 InputMediaAnimation = define(
     "InputMediaAnimation",
     "type media thumbnail caption parse_mode caption_entities show_caption_above_media width height duration has_spoiler",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'animation'},
+    renamed={"thumb": "thumbnail"},
+    direction="out",
 )
 InputMediaAudio = define(
     "InputMediaAudio",
     "type media thumbnail caption parse_mode caption_entities duration performer title",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'audio'},
+    renamed={"thumb": "thumbnail"},
+    direction="out",
 )
 InputMediaDocument = define(
     "InputMediaDocument",
     "type media thumbnail caption parse_mode caption_entities disable_content_type_detection",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'document'},
+    renamed={"thumb": "thumbnail"},
+    direction="out",
 )
-InputMediaLink = define("InputMediaLink", "type url", {}, {"type": 'link'})
+InputMediaLink = define("InputMediaLink", "type url", {}, {"type": 'link'}, direction="out")
 InputMediaLivePhoto = define(
     "InputMediaLivePhoto",
     "type media photo caption parse_mode caption_entities show_caption_above_media has_spoiler",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'live_photo'},
+    direction="out",
 )
 InputMediaLocation = define(
     "InputMediaLocation",
     "type latitude longitude horizontal_accuracy",
     {},
     {"type": 'location'},
+    direction="out",
 )
 InputMediaPhoto = define(
     "InputMediaPhoto",
     "type media caption parse_mode caption_entities show_caption_above_media has_spoiler",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'photo'},
+    direction="out",
 )
-InputMediaSticker = define("InputMediaSticker", "type media emoji", {}, {"type": 'sticker'})
+InputMediaSticker = define(
+    "InputMediaSticker",
+    "type media emoji",
+    {},
+    {"type": 'sticker'},
+    direction="out",
+)
 InputMediaVenue = define(
     "InputMediaVenue",
     "type latitude longitude title address foursquare_id foursquare_type google_place_id google_place_type",
     {},
     {"type": 'venue'},
+    direction="out",
 )
 InputMediaVideo = define(
     "InputMediaVideo",
     "type media thumbnail cover start_timestamp caption parse_mode caption_entities show_caption_above_media width height duration supports_streaming has_spoiler",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'video'},
+    renamed={"thumb": "thumbnail"},
+    direction="out",
 )
-InputFile = define("InputFile", "")
+InputFile = define("InputFile", "", direction="out")
 InputPaidMediaLivePhoto = define(
     "InputPaidMediaLivePhoto",
     "type media photo",
     {},
     {"type": 'live_photo'},
+    direction="out",
 )
-InputPaidMediaPhoto = define("InputPaidMediaPhoto", "type media", {}, {"type": 'photo'})
+InputPaidMediaPhoto = define(
+    "InputPaidMediaPhoto",
+    "type media",
+    {},
+    {"type": 'photo'},
+    direction="out",
+)
 InputPaidMediaVideo = define(
     "InputPaidMediaVideo",
     "type media thumbnail cover start_timestamp width height duration supports_streaming",
     {},
     {"type": 'video'},
+    direction="out",
 )
-InputProfilePhotoStatic = define("InputProfilePhotoStatic", "type photo", {}, {"type": 'static'})
+InputProfilePhotoStatic = define(
+    "InputProfilePhotoStatic",
+    "type photo",
+    {},
+    {"type": 'static'},
+    direction="out",
+)
 InputProfilePhotoAnimated = define(
     "InputProfilePhotoAnimated",
     "type animation main_frame_timestamp",
     {},
     {"type": 'animated'},
+    direction="out",
 )
-InputStoryContentPhoto = define("InputStoryContentPhoto", "type photo", {}, {"type": 'photo'})
+InputStoryContentPhoto = define(
+    "InputStoryContentPhoto",
+    "type photo",
+    {},
+    {"type": 'photo'},
+    direction="out",
+)
 InputStoryContentVideo = define(
     "InputStoryContentVideo",
     "type video duration cover_frame_timestamp is_animation",
     {},
     {"type": 'video'},
+    direction="out",
 )
 Sticker = define(
     "Sticker",
     "file_id file_unique_id type width height is_animated is_video thumbnail emoji set_name premium_animation mask_position custom_emoji_id needs_repainting file_size",
     {"thumbnail": "PhotoSize", "premium_animation": "File", "mask_position": "MaskPosition"},
+    renamed={"thumb": "thumbnail"},
 )
 StickerSet = define(
     "StickerSet",
     "name title sticker_type stickers thumbnail is_animated is_video",
     {"stickers": "Sticker[]", "thumbnail": "PhotoSize"},
+    renamed={"thumb": "thumbnail"},
 )
-MaskPosition = define("MaskPosition", "point x_shift y_shift scale")
+MaskPosition = define("MaskPosition", "point x_shift y_shift scale", direction="both")
 InputSticker = define(
     "InputSticker",
     "sticker format emoji_list mask_position keywords",
     {"mask_position": "MaskPosition"},
+    direction="out",
 )
 RichMessage = define("RichMessage", "blocks is_rtl", {"blocks": "RichBlock[]"})
 InputRichMessage = define(
     "InputRichMessage",
     "html markdown is_rtl skip_entity_detection blocks media",
     {"blocks": "InputRichBlock[]", "media": "InputRichMessageMedia[]"},
+    direction="out",
 )
-RichTextBold = define("RichTextBold", "type text", {"text": "RichText"}, {"type": 'bold'})
-RichTextItalic = define("RichTextItalic", "type text", {"text": "RichText"}, {"type": 'italic'})
+RichTextBold = define(
+    "RichTextBold",
+    "type text",
+    {"text": "RichText"},
+    {"type": 'bold'},
+    direction="both",
+)
+RichTextItalic = define(
+    "RichTextItalic",
+    "type text",
+    {"text": "RichText"},
+    {"type": 'italic'},
+    direction="both",
+)
 RichTextUnderline = define(
     "RichTextUnderline",
     "type text",
     {"text": "RichText"},
     {"type": 'underline'},
+    direction="both",
 )
 RichTextStrikethrough = define(
     "RichTextStrikethrough",
     "type text",
     {"text": "RichText"},
     {"type": 'strikethrough'},
+    direction="both",
 )
-RichTextSpoiler = define("RichTextSpoiler", "type text", {"text": "RichText"}, {"type": 'spoiler'})
+RichTextSpoiler = define(
+    "RichTextSpoiler",
+    "type text",
+    {"text": "RichText"},
+    {"type": 'spoiler'},
+    direction="both",
+)
 RichTextDateTime = define(
     "RichTextDateTime",
     "type text unix_time date_time_format",
     {"text": "RichText"},
     {"type": 'date_time'},
+    direction="both",
 )
 RichTextTextMention = define(
     "RichTextTextMention",
     "type text user",
     {"text": "RichText", "user": "User"},
     {"type": 'text_mention'},
+    direction="both",
 )
 RichTextSubscript = define(
     "RichTextSubscript",
     "type text",
     {"text": "RichText"},
     {"type": 'subscript'},
+    direction="both",
 )
 RichTextSuperscript = define(
     "RichTextSuperscript",
     "type text",
     {"text": "RichText"},
     {"type": 'superscript'},
+    direction="both",
 )
-RichTextMarked = define("RichTextMarked", "type text", {"text": "RichText"}, {"type": 'marked'})
-RichTextCode = define("RichTextCode", "type text", {"text": "RichText"}, {"type": 'code'})
+RichTextMarked = define(
+    "RichTextMarked",
+    "type text",
+    {"text": "RichText"},
+    {"type": 'marked'},
+    direction="both",
+)
+RichTextCode = define(
+    "RichTextCode",
+    "type text",
+    {"text": "RichText"},
+    {"type": 'code'},
+    direction="both",
+)
 RichTextCustomEmoji = define(
     "RichTextCustomEmoji",
     "type custom_emoji_id alternative_text",
     {},
     {"type": 'custom_emoji'},
+    direction="both",
 )
 RichTextMathematicalExpression = define(
     "RichTextMathematicalExpression",
     "type expression",
     {},
     {"type": 'mathematical_expression'},
+    direction="both",
 )
-RichTextUrl = define("RichTextUrl", "type text url", {"text": "RichText"}, {"type": 'url'})
+RichTextUrl = define(
+    "RichTextUrl",
+    "type text url",
+    {"text": "RichText"},
+    {"type": 'url'},
+    direction="both",
+)
 RichTextEmailAddress = define(
     "RichTextEmailAddress",
     "type text email_address",
     {"text": "RichText"},
     {"type": 'email_address'},
+    direction="both",
 )
 RichTextPhoneNumber = define(
     "RichTextPhoneNumber",
     "type text phone_number",
     {"text": "RichText"},
     {"type": 'phone_number'},
+    direction="both",
 )
 RichTextBankCardNumber = define(
     "RichTextBankCardNumber",
     "type text bank_card_number",
     {"text": "RichText"},
     {"type": 'bank_card_number'},
+    direction="both",
 )
 RichTextMention = define(
     "RichTextMention",
     "type text username",
     {"text": "RichText"},
     {"type": 'mention'},
+    direction="both",
 )
 RichTextHashtag = define(
     "RichTextHashtag",
     "type text hashtag",
     {"text": "RichText"},
     {"type": 'hashtag'},
+    direction="both",
 )
 RichTextCashtag = define(
     "RichTextCashtag",
     "type text cashtag",
     {"text": "RichText"},
     {"type": 'cashtag'},
+    direction="both",
 )
 RichTextBotCommand = define(
     "RichTextBotCommand",
     "type text bot_command",
     {"text": "RichText"},
     {"type": 'bot_command'},
+    direction="both",
 )
-RichTextAnchor = define("RichTextAnchor", "type name", {}, {"type": 'anchor'})
+RichTextAnchor = define("RichTextAnchor", "type name", {}, {"type": 'anchor'}, direction="both")
 RichTextAnchorLink = define(
     "RichTextAnchorLink",
     "type text anchor_name",
     {"text": "RichText"},
     {"type": 'anchor_link'},
+    direction="both",
 )
 RichTextReference = define(
     "RichTextReference",
     "type text name",
     {"text": "RichText"},
     {"type": 'reference'},
+    direction="both",
 )
 RichTextReferenceLink = define(
     "RichTextReferenceLink",
     "type text reference_name",
     {"text": "RichText"},
     {"type": 'reference_link'},
+    direction="both",
 )
 RichBlockCaption = define(
     "RichBlockCaption",
     "text credit",
     {"text": "RichText", "credit": "RichText"},
+    direction="both",
 )
 RichBlockTableCell = define(
     "RichBlockTableCell",
     "text is_header colspan rowspan align valign",
     {"text": "RichText"},
+    direction="both",
 )
 RichBlockListItem = define(
     "RichBlockListItem",
@@ -1057,160 +1241,196 @@ InlineQueryResultsButton = define(
     "InlineQueryResultsButton",
     "text web_app start_parameter",
     {"web_app": "WebAppInfo"},
+    direction="out",
 )
 InlineQueryResultArticle = define(
     "InlineQueryResultArticle",
     "type id title input_message_content reply_markup url description thumbnail_url thumbnail_width thumbnail_height hide_url",
     {"input_message_content": "InputMessageContent", "reply_markup": "InlineKeyboardMarkup"},
     {"type": 'article'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width", "thumb_height": "thumbnail_height"},
+    direction="out",
 )
 InlineQueryResultPhoto = define(
     "InlineQueryResultPhoto",
     "type id photo_url thumbnail_url photo_width photo_height title description caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'photo'},
+    renamed={"thumb_url": "thumbnail_url"},
+    direction="out",
 )
 InlineQueryResultGif = define(
     "InlineQueryResultGif",
     "type id gif_url gif_width gif_height gif_duration thumbnail_url thumbnail_mime_type title caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'gif'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_mime_type": "thumbnail_mime_type"},
+    direction="out",
 )
 InlineQueryResultMpeg4Gif = define(
     "InlineQueryResultMpeg4Gif",
     "type id mpeg4_url mpeg4_width mpeg4_height mpeg4_duration thumbnail_url thumbnail_mime_type title caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'mpeg4_gif'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_mime_type": "thumbnail_mime_type"},
+    direction="out",
 )
 InlineQueryResultVideo = define(
     "InlineQueryResultVideo",
     "type id video_url mime_type thumbnail_url title caption parse_mode caption_entities show_caption_above_media video_width video_height video_duration description reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'video'},
+    renamed={"thumb_url": "thumbnail_url"},
+    direction="out",
 )
 InlineQueryResultAudio = define(
     "InlineQueryResultAudio",
     "type id audio_url title caption parse_mode caption_entities performer audio_duration reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'audio'},
+    direction="out",
 )
 InlineQueryResultVoice = define(
     "InlineQueryResultVoice",
     "type id voice_url title caption parse_mode caption_entities voice_duration reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'voice'},
+    direction="out",
 )
 InlineQueryResultDocument = define(
     "InlineQueryResultDocument",
     "type id title caption parse_mode caption_entities document_url mime_type description reply_markup input_message_content thumbnail_url thumbnail_width thumbnail_height",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'document'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width", "thumb_height": "thumbnail_height"},
+    direction="out",
 )
 InlineQueryResultLocation = define(
     "InlineQueryResultLocation",
     "type id latitude longitude title horizontal_accuracy live_period heading proximity_alert_radius reply_markup input_message_content thumbnail_url thumbnail_width thumbnail_height",
     {"reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'location'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width", "thumb_height": "thumbnail_height"},
+    direction="out",
 )
 InlineQueryResultVenue = define(
     "InlineQueryResultVenue",
     "type id latitude longitude title address foursquare_id foursquare_type google_place_id google_place_type reply_markup input_message_content thumbnail_url thumbnail_width thumbnail_height",
     {"reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'venue'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width", "thumb_height": "thumbnail_height"},
+    direction="out",
 )
 InlineQueryResultContact = define(
     "InlineQueryResultContact",
     "type id phone_number first_name last_name vcard reply_markup input_message_content thumbnail_url thumbnail_width thumbnail_height",
     {"reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'contact'},
+    renamed={"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width", "thumb_height": "thumbnail_height"},
+    direction="out",
 )
 InlineQueryResultGame = define(
     "InlineQueryResultGame",
     "type id game_short_name reply_markup",
     {"reply_markup": "InlineKeyboardMarkup"},
     {"type": 'game'},
+    direction="out",
 )
 InlineQueryResultCachedPhoto = define(
     "InlineQueryResultCachedPhoto",
     "type id photo_file_id title description caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'photo'},
+    direction="out",
 )
 InlineQueryResultCachedGif = define(
     "InlineQueryResultCachedGif",
     "type id gif_file_id title caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'gif'},
+    direction="out",
 )
 InlineQueryResultCachedMpeg4Gif = define(
     "InlineQueryResultCachedMpeg4Gif",
     "type id mpeg4_file_id title caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'mpeg4_gif'},
+    direction="out",
 )
 InlineQueryResultCachedSticker = define(
     "InlineQueryResultCachedSticker",
     "type id sticker_file_id reply_markup input_message_content",
     {"reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'sticker'},
+    direction="out",
 )
 InlineQueryResultCachedDocument = define(
     "InlineQueryResultCachedDocument",
     "type id title document_file_id description caption parse_mode caption_entities reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'document'},
+    direction="out",
 )
 InlineQueryResultCachedVideo = define(
     "InlineQueryResultCachedVideo",
     "type id video_file_id title description caption parse_mode caption_entities show_caption_above_media reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'video'},
+    direction="out",
 )
 InlineQueryResultCachedVoice = define(
     "InlineQueryResultCachedVoice",
     "type id voice_file_id title caption parse_mode caption_entities reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'voice'},
+    direction="out",
 )
 InlineQueryResultCachedAudio = define(
     "InlineQueryResultCachedAudio",
     "type id audio_file_id caption parse_mode caption_entities reply_markup input_message_content",
     {"caption_entities": "MessageEntity[]", "reply_markup": "InlineKeyboardMarkup", "input_message_content": "InputMessageContent"},
     {"type": 'audio'},
+    direction="out",
 )
 InputTextMessageContent = define(
     "InputTextMessageContent",
     "message_text parse_mode entities link_preview_options disable_web_page_preview",
     {"entities": "MessageEntity[]", "link_preview_options": "LinkPreviewOptions"},
+    direction="out",
 )
 InputRichMessageContent = define(
     "InputRichMessageContent",
     "rich_message",
     {"rich_message": "InputRichMessage"},
+    direction="out",
 )
 InputLocationMessageContent = define(
     "InputLocationMessageContent",
     "latitude longitude horizontal_accuracy live_period heading proximity_alert_radius",
+    direction="out",
 )
 InputVenueMessageContent = define(
     "InputVenueMessageContent",
     "latitude longitude title address foursquare_id foursquare_type google_place_id google_place_type",
+    direction="out",
 )
 InputContactMessageContent = define(
     "InputContactMessageContent",
     "phone_number first_name last_name vcard",
+    direction="out",
 )
 InputInvoiceMessageContent = define(
     "InputInvoiceMessageContent",
     "title description payload provider_token currency prices max_tip_amount suggested_tip_amounts provider_data photo_url photo_size photo_width photo_height need_name need_phone_number need_email need_shipping_address send_phone_number_to_provider send_email_to_provider is_flexible",
     {"prices": "LabeledPrice[]"},
+    direction="out",
 )
 ChosenInlineResult = define(
     "ChosenInlineResult",
     "result_id from_ location inline_message_id query",
     {"from_": "User", "location": "Location"},
 )
-LabeledPrice = define("LabeledPrice", "label amount")
+LabeledPrice = define("LabeledPrice", "label amount", direction="out")
 Invoice = define("Invoice", "title description start_parameter currency total_amount")
 ShippingAddress = define(
     "ShippingAddress",
@@ -1221,7 +1441,12 @@ OrderInfo = define(
     "name phone_number email shipping_address",
     {"shipping_address": "ShippingAddress"},
 )
-ShippingOption = define("ShippingOption", "id title prices", {"prices": "LabeledPrice[]"})
+ShippingOption = define(
+    "ShippingOption",
+    "id title prices",
+    {"prices": "LabeledPrice[]"},
+    direction="out",
+)
 SuccessfulPayment = define(
     "SuccessfulPayment",
     "currency total_amount invoice_payload subscription_expiration_date is_recurring is_first_recurring shipping_option_id order_info telegram_payment_charge_id provider_payment_charge_id",
@@ -1327,61 +1552,70 @@ PassportElementErrorDataField = define(
     "source type field_name data_hash message",
     {},
     {"source": 'data'},
+    direction="out",
 )
 PassportElementErrorFrontSide = define(
     "PassportElementErrorFrontSide",
     "source type file_hash message",
     {},
     {"source": 'front_side'},
+    direction="out",
 )
 PassportElementErrorReverseSide = define(
     "PassportElementErrorReverseSide",
     "source type file_hash message",
     {},
     {"source": 'reverse_side'},
+    direction="out",
 )
 PassportElementErrorSelfie = define(
     "PassportElementErrorSelfie",
     "source type file_hash message",
     {},
     {"source": 'selfie'},
+    direction="out",
 )
 PassportElementErrorFile = define(
     "PassportElementErrorFile",
     "source type file_hash message",
     {},
     {"source": 'file'},
+    direction="out",
 )
 PassportElementErrorFiles = define(
     "PassportElementErrorFiles",
     "source type file_hashes message",
     {},
     {"source": 'files'},
+    direction="out",
 )
 PassportElementErrorTranslationFile = define(
     "PassportElementErrorTranslationFile",
     "source type file_hash message",
     {},
     {"source": 'translation_file'},
+    direction="out",
 )
 PassportElementErrorTranslationFiles = define(
     "PassportElementErrorTranslationFiles",
     "source type file_hashes message",
     {},
     {"source": 'translation_files'},
+    direction="out",
 )
 PassportElementErrorUnspecified = define(
     "PassportElementErrorUnspecified",
     "source type element_hash message",
     {},
     {"source": 'unspecified'},
+    direction="out",
 )
 Game = define(
     "Game",
     "title description photo text text_entities animation",
     {"photo": "PhotoSize[]", "text_entities": "MessageEntity[]", "animation": "Animation"},
 )
-CallbackGame = define("CallbackGame", "")
+CallbackGame = define("CallbackGame", "", direction="both")
 GameHighScore = define("GameHighScore", "position user score", {"user": "User"})
 BotSubscriptionUpdated = define(
     "BotSubscriptionUpdated",
@@ -1392,160 +1626,198 @@ Community = define("Community", "id name")
 CommunityChatAdded = define("CommunityChatAdded", "community", {"community": "Community"})
 CommunityChatJoined = define("CommunityChatJoined", "community", {"community": "Community"})
 CommunityChatRemoved = define("CommunityChatRemoved", "")
-DisabledButton = define("DisabledButton", "")
+DisabledButton = define("DisabledButton", "", direction="both")
 EphemeralMessageParameters = define(
     "EphemeralMessageParameters",
     "receiver_user_id callback_query_id replace_callback_query_message",
+    direction="out",
 )
 InputMediaVoiceNote = define(
     "InputMediaVoiceNote",
     "type media caption parse_mode caption_entities duration",
     {"caption_entities": "MessageEntity[]"},
     {"type": 'voice_note'},
+    direction="out",
 )
-InputRichBlockAnchor = define("InputRichBlockAnchor", "type name", {}, {"type": 'anchor'})
+InputRichBlockAnchor = define(
+    "InputRichBlockAnchor",
+    "type name",
+    {},
+    {"type": 'anchor'},
+    direction="out",
+)
 InputRichBlockAnimation = define(
     "InputRichBlockAnimation",
     "type animation caption",
     {"animation": "InputMediaAnimation", "caption": "RichBlockCaption"},
     {"type": 'animation'},
+    direction="out",
 )
 InputRichBlockAudio = define(
     "InputRichBlockAudio",
     "type audio caption",
     {"audio": "InputMediaAudio", "caption": "RichBlockCaption"},
     {"type": 'audio'},
+    direction="out",
 )
 InputRichBlockBlockQuotation = define(
     "InputRichBlockBlockQuotation",
     "type blocks credit",
     {"blocks": "InputRichBlock[]", "credit": "RichText"},
     {"type": 'blockquote'},
+    direction="out",
 )
 InputRichBlockButtons = define(
     "InputRichBlockButtons",
     "type buttons align",
     {"buttons": "RichMessageButton[]"},
     {"type": 'buttons'},
+    direction="out",
 )
 InputRichBlockCollage = define(
     "InputRichBlockCollage",
     "type blocks caption",
     {"blocks": "InputRichBlock[]", "caption": "RichBlockCaption"},
     {"type": 'collage'},
+    direction="out",
 )
 InputRichBlockDetails = define(
     "InputRichBlockDetails",
     "type summary blocks is_open",
     {"summary": "RichText", "blocks": "InputRichBlock[]"},
     {"type": 'details'},
+    direction="out",
 )
-InputRichBlockDivider = define("InputRichBlockDivider", "type", {}, {"type": 'divider'})
+InputRichBlockDivider = define(
+    "InputRichBlockDivider",
+    "type",
+    {},
+    {"type": 'divider'},
+    direction="out",
+)
 InputRichBlockDocument = define(
     "InputRichBlockDocument",
     "type document caption",
     {"document": "InputMediaDocument", "caption": "RichBlockCaption"},
     {"type": 'document'},
+    direction="out",
 )
 InputRichBlockExpandableBlockQuotation = define(
     "InputRichBlockExpandableBlockQuotation",
     "type text credit",
     {"text": "RichText", "credit": "RichText"},
     {"type": 'expandable_blockquote'},
+    direction="out",
 )
 InputRichBlockFooter = define(
     "InputRichBlockFooter",
     "type text",
     {"text": "RichText"},
     {"type": 'footer'},
+    direction="out",
 )
 InputRichBlockList = define(
     "InputRichBlockList",
     "type items",
     {"items": "InputRichBlockListItem[]"},
     {"type": 'list'},
+    direction="out",
 )
 InputRichBlockListItem = define(
     "InputRichBlockListItem",
     "blocks has_checkbox is_checked value type",
     {"blocks": "InputRichBlock[]"},
+    direction="out",
 )
 InputRichBlockMap = define(
     "InputRichBlockMap",
     "type location zoom width height caption",
     {"location": "Location", "caption": "RichBlockCaption"},
     {"type": 'map'},
+    direction="out",
 )
 InputRichBlockMathematicalExpression = define(
     "InputRichBlockMathematicalExpression",
     "type expression",
     {},
     {"type": 'mathematical_expression'},
+    direction="out",
 )
 InputRichBlockParagraph = define(
     "InputRichBlockParagraph",
     "type text",
     {"text": "RichText"},
     {"type": 'paragraph'},
+    direction="out",
 )
 InputRichBlockPhoto = define(
     "InputRichBlockPhoto",
     "type photo caption",
     {"photo": "InputMediaPhoto", "caption": "RichBlockCaption"},
     {"type": 'photo'},
+    direction="out",
 )
 InputRichBlockPreformatted = define(
     "InputRichBlockPreformatted",
     "type text language",
     {"text": "RichText"},
     {"type": 'pre'},
+    direction="out",
 )
 InputRichBlockPullQuotation = define(
     "InputRichBlockPullQuotation",
     "type text credit",
     {"text": "RichText", "credit": "RichText"},
     {"type": 'pullquote'},
+    direction="out",
 )
 InputRichBlockSectionHeading = define(
     "InputRichBlockSectionHeading",
     "type text size",
     {"text": "RichText"},
     {"type": 'heading'},
+    direction="out",
 )
 InputRichBlockSlideshow = define(
     "InputRichBlockSlideshow",
     "type blocks caption",
     {"blocks": "InputRichBlock[]", "caption": "RichBlockCaption"},
     {"type": 'slideshow'},
+    direction="out",
 )
 InputRichBlockTable = define(
     "InputRichBlockTable",
     "type cells is_bordered is_striped caption is_compact",
     {"cells": "RichBlockTableCell[][]", "caption": "RichText"},
     {"type": 'table'},
+    direction="out",
 )
 InputRichBlockThinking = define(
     "InputRichBlockThinking",
     "type text",
     {"text": "RichText"},
     {"type": 'thinking'},
+    direction="out",
 )
 InputRichBlockVideo = define(
     "InputRichBlockVideo",
     "type video caption",
     {"video": "InputMediaVideo", "caption": "RichBlockCaption"},
     {"type": 'video'},
+    direction="out",
 )
 InputRichBlockVoiceNote = define(
     "InputRichBlockVoiceNote",
     "type voice_note caption",
     {"voice_note": "InputMediaVoiceNote", "caption": "RichBlockCaption"},
     {"type": 'voice_note'},
+    direction="out",
 )
-InputRichMessageMedia = define("InputRichMessageMedia", "id media")
+InputRichMessageMedia = define("InputRichMessageMedia", "id media", direction="out")
 KeyboardButtonRequestUser = define(
     "KeyboardButtonRequestUser",
     "request_id user_is_bot user_is_premium",
+    direction="out",
 )
 MessageGenerationStopped = define(
     "MessageGenerationStopped",
@@ -1574,12 +1846,14 @@ RichMessageButton = define(
     "RichMessageButton",
     "text style url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat switch_inline_query_chosen_chat copy_text disabled",
     {"text": "RichText", "web_app": "WebAppInfo", "login_url": "LoginUrl", "switch_inline_query_chosen_chat": "SwitchInlineQueryChosenChat", "copy_text": "CopyTextButton", "disabled": "DisabledButton"},
+    direction="both",
 )
 RichTextButton = define(
     "RichTextButton",
     "type button",
     {"button": "RichMessageButton"},
     {"type": 'button'},
+    direction="both",
 )
 UserShared = define("UserShared", "request_id user_id")
 
@@ -1608,3 +1882,425 @@ RevenueWithdrawalState = define_abstract("RevenueWithdrawalState", "RevenueWithd
 TransactionPartner = define_abstract("TransactionPartner", "TransactionPartnerUser TransactionPartnerChat TransactionPartnerAffiliateProgram TransactionPartnerFragment TransactionPartnerTelegramAds TransactionPartnerTelegramApi TransactionPartnerOther")
 PassportElementError = define_abstract("PassportElementError", "PassportElementErrorDataField PassportElementErrorFrontSide PassportElementErrorReverseSide PassportElementErrorSelfie PassportElementErrorFile PassportElementErrorFiles PassportElementErrorTranslationFile PassportElementErrorTranslationFiles PassportElementErrorUnspecified")
 InputRichBlock = define_abstract("InputRichBlock", "InputRichBlockButtons InputRichBlockDocument InputRichBlockExpandableBlockQuotation InputRichBlockAnchor InputRichBlockAnimation InputRichBlockAudio InputRichBlockBlockQuotation InputRichBlockCollage InputRichBlockDetails InputRichBlockDivider InputRichBlockFooter InputRichBlockList InputRichBlockMap InputRichBlockMathematicalExpression InputRichBlockParagraph InputRichBlockPhoto InputRichBlockPreformatted InputRichBlockPullQuotation InputRichBlockSectionHeading InputRichBlockSlideshow InputRichBlockTable InputRichBlockThinking InputRichBlockVideo InputRichBlockVoiceNote")
+
+# the names the Bot API gave these types before
+ReplyKeyboardHide = ReplyKeyboardRemove
+VoiceChatScheduled = VideoChatScheduled
+VoiceChatStarted = VideoChatStarted
+VoiceChatEnded = VideoChatEnded
+VoiceChatParticipantsInvited = VideoChatParticipantsInvited
+
+__all__ = [
+    "AcceptedGiftTypes",
+    "AffiliateInfo",
+    "Animation",
+    "Audio",
+    "BackgroundFill",
+    "BackgroundFillFreeformGradient",
+    "BackgroundFillGradient",
+    "BackgroundFillSolid",
+    "BackgroundType",
+    "BackgroundTypeChatTheme",
+    "BackgroundTypeFill",
+    "BackgroundTypePattern",
+    "BackgroundTypeWallpaper",
+    "Birthdate",
+    "BotAccessSettings",
+    "BotCommand",
+    "BotCommandScope",
+    "BotCommandScopeAllChatAdministrators",
+    "BotCommandScopeAllGroupChats",
+    "BotCommandScopeAllPrivateChats",
+    "BotCommandScopeChat",
+    "BotCommandScopeChatAdministrators",
+    "BotCommandScopeChatMember",
+    "BotCommandScopeDefault",
+    "BotDescription",
+    "BotName",
+    "BotShortDescription",
+    "BotSubscriptionUpdated",
+    "BusinessBotRights",
+    "BusinessConnection",
+    "BusinessIntro",
+    "BusinessLocation",
+    "BusinessMessagesDeleted",
+    "BusinessOpeningHours",
+    "BusinessOpeningHoursInterval",
+    "CallbackGame",
+    "CallbackQuery",
+    "Chat",
+    "ChatAdministratorRights",
+    "ChatBackground",
+    "ChatBoost",
+    "ChatBoostAdded",
+    "ChatBoostRemoved",
+    "ChatBoostSource",
+    "ChatBoostSourceGiftCode",
+    "ChatBoostSourceGiveaway",
+    "ChatBoostSourcePremium",
+    "ChatBoostUpdated",
+    "ChatFullInfo",
+    "ChatInviteLink",
+    "ChatJoinRequest",
+    "ChatLocation",
+    "ChatMember",
+    "ChatMemberAdministrator",
+    "ChatMemberBanned",
+    "ChatMemberLeft",
+    "ChatMemberMember",
+    "ChatMemberOwner",
+    "ChatMemberRestricted",
+    "ChatMemberUpdated",
+    "ChatOwnerChanged",
+    "ChatOwnerLeft",
+    "ChatPermissions",
+    "ChatPhoto",
+    "ChatShared",
+    "Checklist",
+    "ChecklistTask",
+    "ChecklistTasksAdded",
+    "ChecklistTasksDone",
+    "ChosenInlineResult",
+    "Community",
+    "CommunityChatAdded",
+    "CommunityChatJoined",
+    "CommunityChatRemoved",
+    "Contact",
+    "CopyTextButton",
+    "Dice",
+    "DirectMessagePriceChanged",
+    "DirectMessagesTopic",
+    "DisabledButton",
+    "Document",
+    "EncryptedCredentials",
+    "EncryptedPassportElement",
+    "EphemeralMessageParameters",
+    "ExternalReplyInfo",
+    "File",
+    "ForceReply",
+    "ForumTopic",
+    "ForumTopicClosed",
+    "ForumTopicCreated",
+    "ForumTopicEdited",
+    "ForumTopicReopened",
+    "Game",
+    "GameHighScore",
+    "GeneralForumTopicHidden",
+    "GeneralForumTopicUnhidden",
+    "Gift",
+    "GiftBackground",
+    "GiftInfo",
+    "Gifts",
+    "Giveaway",
+    "GiveawayCompleted",
+    "GiveawayCreated",
+    "GiveawayWinners",
+    "InaccessibleMessage",
+    "InlineKeyboardButton",
+    "InlineKeyboardMarkup",
+    "InlineQuery",
+    "InlineQueryResult",
+    "InlineQueryResultArticle",
+    "InlineQueryResultAudio",
+    "InlineQueryResultCachedAudio",
+    "InlineQueryResultCachedDocument",
+    "InlineQueryResultCachedGif",
+    "InlineQueryResultCachedMpeg4Gif",
+    "InlineQueryResultCachedPhoto",
+    "InlineQueryResultCachedSticker",
+    "InlineQueryResultCachedVideo",
+    "InlineQueryResultCachedVoice",
+    "InlineQueryResultContact",
+    "InlineQueryResultDocument",
+    "InlineQueryResultGame",
+    "InlineQueryResultGif",
+    "InlineQueryResultLocation",
+    "InlineQueryResultMpeg4Gif",
+    "InlineQueryResultPhoto",
+    "InlineQueryResultVenue",
+    "InlineQueryResultVideo",
+    "InlineQueryResultVoice",
+    "InlineQueryResultsButton",
+    "InputChecklist",
+    "InputChecklistTask",
+    "InputContactMessageContent",
+    "InputFile",
+    "InputInvoiceMessageContent",
+    "InputLocationMessageContent",
+    "InputMedia",
+    "InputMediaAnimation",
+    "InputMediaAudio",
+    "InputMediaDocument",
+    "InputMediaLink",
+    "InputMediaLivePhoto",
+    "InputMediaLocation",
+    "InputMediaPhoto",
+    "InputMediaSticker",
+    "InputMediaVenue",
+    "InputMediaVideo",
+    "InputMediaVoiceNote",
+    "InputMessageContent",
+    "InputPaidMedia",
+    "InputPaidMediaLivePhoto",
+    "InputPaidMediaPhoto",
+    "InputPaidMediaVideo",
+    "InputPollMedia",
+    "InputPollOption",
+    "InputPollOptionMedia",
+    "InputProfilePhoto",
+    "InputProfilePhotoAnimated",
+    "InputProfilePhotoStatic",
+    "InputRichBlock",
+    "InputRichBlockAnchor",
+    "InputRichBlockAnimation",
+    "InputRichBlockAudio",
+    "InputRichBlockBlockQuotation",
+    "InputRichBlockButtons",
+    "InputRichBlockCollage",
+    "InputRichBlockDetails",
+    "InputRichBlockDivider",
+    "InputRichBlockDocument",
+    "InputRichBlockExpandableBlockQuotation",
+    "InputRichBlockFooter",
+    "InputRichBlockList",
+    "InputRichBlockListItem",
+    "InputRichBlockMap",
+    "InputRichBlockMathematicalExpression",
+    "InputRichBlockParagraph",
+    "InputRichBlockPhoto",
+    "InputRichBlockPreformatted",
+    "InputRichBlockPullQuotation",
+    "InputRichBlockSectionHeading",
+    "InputRichBlockSlideshow",
+    "InputRichBlockTable",
+    "InputRichBlockThinking",
+    "InputRichBlockVideo",
+    "InputRichBlockVoiceNote",
+    "InputRichMessage",
+    "InputRichMessageContent",
+    "InputRichMessageMedia",
+    "InputSticker",
+    "InputStoryContent",
+    "InputStoryContentPhoto",
+    "InputStoryContentVideo",
+    "InputTextMessageContent",
+    "InputVenueMessageContent",
+    "Invoice",
+    "KeyboardButton",
+    "KeyboardButtonPollType",
+    "KeyboardButtonRequestChat",
+    "KeyboardButtonRequestManagedBot",
+    "KeyboardButtonRequestUser",
+    "KeyboardButtonRequestUsers",
+    "LabeledPrice",
+    "Link",
+    "LinkPreviewOptions",
+    "LivePhoto",
+    "Location",
+    "LocationAddress",
+    "LoginUrl",
+    "ManagedBotCreated",
+    "ManagedBotUpdated",
+    "MaskPosition",
+    "MaybeInaccessibleMessage",
+    "MenuButton",
+    "MenuButtonCommands",
+    "MenuButtonDefault",
+    "MenuButtonWebApp",
+    "Message",
+    "MessageAutoDeleteTimerChanged",
+    "MessageEntity",
+    "MessageGenerationStopped",
+    "MessageId",
+    "MessageOrigin",
+    "MessageOriginChannel",
+    "MessageOriginChat",
+    "MessageOriginHiddenUser",
+    "MessageOriginUser",
+    "MessageReactionCountUpdated",
+    "MessageReactionUpdated",
+    "OrderInfo",
+    "OwnedGift",
+    "OwnedGiftRegular",
+    "OwnedGiftUnique",
+    "OwnedGifts",
+    "PaidMedia",
+    "PaidMediaInfo",
+    "PaidMediaLivePhoto",
+    "PaidMediaPhoto",
+    "PaidMediaPreview",
+    "PaidMediaPurchased",
+    "PaidMediaVideo",
+    "PaidMessagePriceChanged",
+    "PassportData",
+    "PassportElementError",
+    "PassportElementErrorDataField",
+    "PassportElementErrorFile",
+    "PassportElementErrorFiles",
+    "PassportElementErrorFrontSide",
+    "PassportElementErrorReverseSide",
+    "PassportElementErrorSelfie",
+    "PassportElementErrorTranslationFile",
+    "PassportElementErrorTranslationFiles",
+    "PassportElementErrorUnspecified",
+    "PassportFile",
+    "PhotoSize",
+    "Poll",
+    "PollAnswer",
+    "PollMedia",
+    "PollOption",
+    "PollOptionAdded",
+    "PollOptionDeleted",
+    "PreCheckoutQuery",
+    "PreparedInlineMessage",
+    "PreparedKeyboardButton",
+    "ProximityAlertTriggered",
+    "ReactionCount",
+    "ReactionType",
+    "ReactionTypeCustomEmoji",
+    "ReactionTypeEmoji",
+    "ReactionTypePaid",
+    "RefundedPayment",
+    "ReplyKeyboardHide",
+    "ReplyKeyboardMarkup",
+    "ReplyKeyboardRemove",
+    "ReplyParameters",
+    "ResponseParameters",
+    "RevenueWithdrawalState",
+    "RevenueWithdrawalStateFailed",
+    "RevenueWithdrawalStatePending",
+    "RevenueWithdrawalStateSucceeded",
+    "RichBlock",
+    "RichBlockAnchor",
+    "RichBlockAnimation",
+    "RichBlockAudio",
+    "RichBlockBlockQuotation",
+    "RichBlockButtons",
+    "RichBlockCaption",
+    "RichBlockCollage",
+    "RichBlockDetails",
+    "RichBlockDivider",
+    "RichBlockDocument",
+    "RichBlockExpandableBlockQuotation",
+    "RichBlockFooter",
+    "RichBlockList",
+    "RichBlockListItem",
+    "RichBlockMap",
+    "RichBlockMathematicalExpression",
+    "RichBlockParagraph",
+    "RichBlockPhoto",
+    "RichBlockPreformatted",
+    "RichBlockPullQuotation",
+    "RichBlockSectionHeading",
+    "RichBlockSlideshow",
+    "RichBlockTable",
+    "RichBlockTableCell",
+    "RichBlockThinking",
+    "RichBlockVideo",
+    "RichBlockVoiceNote",
+    "RichMessage",
+    "RichMessageButton",
+    "RichText",
+    "RichTextAnchor",
+    "RichTextAnchorLink",
+    "RichTextBankCardNumber",
+    "RichTextBold",
+    "RichTextBotCommand",
+    "RichTextButton",
+    "RichTextCashtag",
+    "RichTextCode",
+    "RichTextCustomEmoji",
+    "RichTextDateTime",
+    "RichTextEmailAddress",
+    "RichTextHashtag",
+    "RichTextItalic",
+    "RichTextMarked",
+    "RichTextMathematicalExpression",
+    "RichTextMention",
+    "RichTextPhoneNumber",
+    "RichTextReference",
+    "RichTextReferenceLink",
+    "RichTextSpoiler",
+    "RichTextStrikethrough",
+    "RichTextSubscript",
+    "RichTextSuperscript",
+    "RichTextTextMention",
+    "RichTextUnderline",
+    "RichTextUrl",
+    "SentGuestMessage",
+    "SentWebAppMessage",
+    "SharedUser",
+    "ShippingAddress",
+    "ShippingOption",
+    "ShippingQuery",
+    "StarAmount",
+    "StarTransaction",
+    "StarTransactions",
+    "Sticker",
+    "StickerSet",
+    "Story",
+    "StoryArea",
+    "StoryAreaPosition",
+    "StoryAreaType",
+    "StoryAreaTypeLink",
+    "StoryAreaTypeLocation",
+    "StoryAreaTypeSuggestedReaction",
+    "StoryAreaTypeUniqueGift",
+    "StoryAreaTypeWeather",
+    "SuccessfulPayment",
+    "SuggestedPostApprovalFailed",
+    "SuggestedPostApproved",
+    "SuggestedPostDeclined",
+    "SuggestedPostInfo",
+    "SuggestedPostPaid",
+    "SuggestedPostParameters",
+    "SuggestedPostPrice",
+    "SuggestedPostRefunded",
+    "SwitchInlineQueryChosenChat",
+    "TextQuote",
+    "TransactionPartner",
+    "TransactionPartnerAffiliateProgram",
+    "TransactionPartnerChat",
+    "TransactionPartnerFragment",
+    "TransactionPartnerOther",
+    "TransactionPartnerTelegramAds",
+    "TransactionPartnerTelegramApi",
+    "TransactionPartnerUser",
+    "UniqueGift",
+    "UniqueGiftBackdrop",
+    "UniqueGiftBackdropColors",
+    "UniqueGiftColors",
+    "UniqueGiftInfo",
+    "UniqueGiftModel",
+    "UniqueGiftSymbol",
+    "Update",
+    "User",
+    "UserChatBoosts",
+    "UserProfileAudios",
+    "UserProfilePhotos",
+    "UserRating",
+    "UserShared",
+    "UsersShared",
+    "Venue",
+    "Video",
+    "VideoChatEnded",
+    "VideoChatParticipantsInvited",
+    "VideoChatScheduled",
+    "VideoChatStarted",
+    "VideoNote",
+    "VideoQuality",
+    "Voice",
+    "VoiceChatEnded",
+    "VoiceChatParticipantsInvited",
+    "VoiceChatScheduled",
+    "VoiceChatStarted",
+    "WebAppData",
+    "WebAppInfo",
+    "WebhookInfo",
+    "WriteAccessAllowed",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """``<Type>Array`` and ``<Type>ArrayArray``: list converters, made on first use."""
+    return array_helper(__name__, name)

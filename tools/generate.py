@@ -35,6 +35,114 @@ POSITIONAL_OPTIONAL = {
 
 SCALARS = {"Integer": "int", "String": "str", "Boolean": "bool", "Float": "float"}
 
+# What the Bot API renamed over the years (https://core.telegram.org/bots/api-changelog).
+# Old names still listed in the facts (deprecated but documented) need no entry: they are
+# fields and parameters like any other. main() checks each entry against the facts.
+_THUMB = {"thumb": "thumbnail"}
+_THUMB_URL = {"thumb_url": "thumbnail_url"}
+_THUMB_BOX = {"thumb_url": "thumbnail_url", "thumb_width": "thumbnail_width",
+              "thumb_height": "thumbnail_height"}
+_THUMB_GIF = {"thumb_url": "thumbnail_url", "thumb_mime_type": "thumbnail_mime_type"}
+_VIDEO_CHATS = {"voice_chat_" + event: "video_chat_" + event
+                for event in ("scheduled", "started", "ended", "participants_invited")}
+RENAMED_FIELDS: Dict[str, Dict[str, str]] = {
+    # Bot API 2.0
+    "Message": dict({"left_chat_participant": "left_chat_member"}, **_VIDEO_CHATS),  # + 6.0
+    # 2.3
+    "ReplyKeyboardRemove": {"hide_keyboard": "remove_keyboard"},
+    # 6.0
+    "ChatMemberAdministrator": {"can_manage_voice_chats": "can_manage_video_chats"},
+    # 6.6
+    "Animation": _THUMB, "Audio": _THUMB, "Document": _THUMB, "Sticker": _THUMB,
+    "Video": _THUMB, "VideoNote": _THUMB, "StickerSet": _THUMB,
+    "InputMediaAnimation": _THUMB, "InputMediaAudio": _THUMB, "InputMediaDocument": _THUMB,
+    "InputMediaVideo": _THUMB,
+    "InlineQueryResultArticle": _THUMB_BOX, "InlineQueryResultContact": _THUMB_BOX,
+    "InlineQueryResultDocument": _THUMB_BOX, "InlineQueryResultLocation": _THUMB_BOX,
+    "InlineQueryResultVenue": _THUMB_BOX,
+    "InlineQueryResultPhoto": _THUMB_URL, "InlineQueryResultVideo": _THUMB_URL,
+    "InlineQueryResultGif": _THUMB_GIF, "InlineQueryResultMpeg4Gif": _THUMB_GIF,
+}
+RENAMED_PARAMS: Dict[str, Dict[str, str]] = {
+    # 6.0
+    "promoteChatMember": {"can_manage_voice_chats": "can_manage_video_chats"},
+    # 6.6
+    "sendAnimation": _THUMB, "sendAudio": _THUMB, "sendDocument": _THUMB, "sendVideo": _THUMB,
+    "sendVideoNote": _THUMB, "setStickerSetThumbnail": _THUMB,
+}
+RENAMED_METHODS = {
+    "kickChatMember": "banChatMember",  # 5.3
+    "getChatMembersCount": "getChatMemberCount",  # 5.3
+    "setStickerSetThumb": "setStickerSetThumbnail",  # 6.6
+}
+RENAMED_TYPES = {
+    "ReplyKeyboardHide": "ReplyKeyboardRemove",  # 2.3
+    "VoiceChatScheduled": "VideoChatScheduled",  # 6.0
+    "VoiceChatStarted": "VideoChatStarted",
+    "VoiceChatEnded": "VideoChatEnded",
+    "VoiceChatParticipantsInvited": "VideoChatParticipantsInvited",
+}
+
+
+def check_renames(facts: dict) -> None:
+    """Each rename names a type, method or field of the facts under its new name, and an
+    old name the facts no longer have (else the entry is useless or wrong)."""
+    types, methods = facts["types"], facts["methods"]
+    for kind, table, owners in (("field", RENAMED_FIELDS, types), ("parameter", RENAMED_PARAMS, methods)):
+        for owner, renames in table.items():
+            spec = owners[owner]
+            names = {f["name"] for f in spec.get("fields", spec.get("params", []))}
+            for old, new in renames.items():
+                if new not in names or old in names:
+                    raise SystemExit("rename of %s %s.%s -> %s does not fit the facts" % (kind, owner, old, new))
+    for old, new in RENAMED_METHODS.items():
+        if new not in methods or old in methods:
+            raise SystemExit("rename of method %s -> %s does not fit the facts" % (old, new))
+    for old, new in RENAMED_TYPES.items():
+        if new not in types or old in types:
+            raise SystemExit("rename of type %s -> %s does not fit the facts" % (old, new))
+
+
+def _type_names(api_types: List[str], types: Dict[str, dict]) -> List[str]:
+    found = []
+    for t in api_types:
+        while t.startswith("Array of "):
+            t = t[len("Array of "):]
+        if t in types:
+            found.append(t)
+    return found
+
+
+def _closure(start: List[str], types: Dict[str, dict]) -> set:
+    seen: set = set()
+    stack = list(start)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = types[name]
+        stack.extend(spec.get("subtypes", []))
+        for field in spec.get("fields", []):
+            stack.extend(_type_names(field["types"], types))
+    return seen
+
+
+def directions(facts: dict) -> Dict[str, str]:
+    """For each type: 'in' (only ever received), 'out' (only ever sent: a method parameter
+    or part of one, never part of an answer or update) or 'both'."""
+    types = facts["types"]
+    received = ["Update"]
+    sent: List[str] = []
+    for spec in facts["methods"].values():
+        received += _type_names(spec["returns"], types)
+        for p in spec["params"]:
+            sent += _type_names(p["types"], types)
+    incoming, outgoing = _closure(received, types), _closure(sent, types)
+    return {name: "out" if name in outgoing and name not in incoming
+            else "in" if name in incoming and name not in outgoing else "both"
+            for name in types}
+
 
 def snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
@@ -95,13 +203,24 @@ def method_source(name: str, spec: dict) -> List[str]:
             keyword_only.append("%s: Optional[%s] = None" % (p["name"], annotation))
     if targeted and "msg_identifier: MsgIdentifier" not in positional:
         positional.append("msg_identifier: MsgIdentifier")
+    renamed = RENAMED_PARAMS.get(name, {})
+    annotations = {p["name"]: union([py_type(t, p["name"]) for t in p["types"]]) for p in params}
+    for old, new in renamed.items():  # the old name, taken for the new one
+        keyword_only.append("%s: Optional[%s] = None" % (old, annotations[new]))
     keyword_only += ["api_kwargs: Optional[Dict[str, Any]] = None", "request_timeout: TimeoutLike = None"]
     signature = ["self"] + positional + ["*"] + keyword_only
     result = union([return_type(t) for t in spec["returns"]])
     lines = ["    def %s(" % name]
     lines += ["        %s," % arg for arg in signature]
     lines += ["    ) -> %s:" % result]
-    lines.append('        """%s: %s%s"""' % (name, DOCS, name.lower()))
+    doc = "%s: %s%s" % (name, DOCS, name.lower())
+    if renamed:
+        doc += "\n\n        Old names taken for the new: %s.\n        " % ", ".join(
+            "``%s`` (now ``%s``)" % kv for kv in renamed.items())
+    lines.append('        """%s"""' % doc)
+    for old, new in renamed.items():
+        lines.append("        if %s is not None:" % old)
+        lines.append('            %s = _renamed("%s", "%s", %s, "%s", %s)' % (new, name, old, old, new, new))
     sent = [p["name"] for p in params if p["name"] not in target_names]
     if sent:
         lines.append("        params = {")
@@ -161,6 +280,26 @@ def methods_module(facts: dict) -> str:
         "    )",
         "",
         "",
+        "def _renamed(method: str, old: str, value: Any, new: str, new_value: Any) -> Any:",
+        '    """The value given under the old name of a parameter, unless the new one has one too."""',
+        "    if new_value is not None:",
+        '        raise TypeError("%s() got both %r and its old name %r" % (method, new, old))',
+        "    return value",
+        "",
+        "",
+        "#: Method names the Bot API renamed, and the method each calls now.",
+        "RENAMED_METHODS: Dict[str, str] = {",
+    ]
+    out += ['    "%s": "%s",' % kv for kv in RENAMED_METHODS.items()]
+    out += [
+        "}",
+        "#: Parameters the Bot API renamed: method -> {old name: new name}; the methods take both.",
+        "RENAMED_PARAMS: Dict[str, Dict[str, str]] = {",
+    ]
+    out += ['    "%s": %s,' % (m, json.dumps(r)) for m, r in RENAMED_PARAMS.items()]
+    out += [
+        "}",
+        "",
         "METHODS: Dict[str, MethodInfo] = {",
     ]
     for name, spec in facts["methods"].items():
@@ -197,8 +336,10 @@ def methods_module(facts: dict) -> str:
     ]
     for name, spec in facts["methods"].items():
         out += method_source(name, spec)
-    while out[-1] == "":
-        out.pop()
+    out.append("    # the names the Bot API gave these methods before (see RENAMED_METHODS)")
+    for old, new in RENAMED_METHODS.items():
+        out.append("    %s = %s" % (old, new))
+        out.append("    %s = %s" % (snake_case(old), new))
     return "\n".join(out) + "\n"
 
 
@@ -230,12 +371,26 @@ def namedtuple_module(facts: dict) -> str:
         "field (``type``, ``status``, ``source``) is filled in for you. Abstract types such as",
         "``ChatMember(**d)`` return an instance of the subtype that ``d`` describes.",
         "",
+        "Keywords: a field renamed by a later Bot API version may be given its old name",
+        "(``thumb_url`` for ``thumbnail_url``). A keyword that names no field raises TypeError",
+        "for a type that is only ever sent (``InlineQueryResultPhoto``, ``InputMediaVideo``,",
+        "...), warns for one that is both sent and received (``InlineKeyboardButton``), and is",
+        "ignored for one that is only received (newer fields of ``Message``). Nested dicts are",
+        "converted too; in an object that is sent, a nested dict with a key its type lacks",
+        "stays a dict, so nothing is dropped.",
+        "",
+        "``PhotoSizeArray(data)``, ``MessageEntityArray(data)``, ``PhotoSizeArrayArray(data)``",
+        "and so on for every type: a list (of lists) of dicts converted in one call.",
+        "",
         "This module is not imported by ``import telegrambot``: import it when you use it.",
         '"""',
         "",
-        "from ._objects import define, define_abstract",
+        "from typing import Any",
+        "",
+        "from ._objects import array_helper, define, define_abstract",
         "",
     ]
+    direction = directions(facts)
     for name, spec in types.items():
         if "subtypes" in spec:
             continue
@@ -251,6 +406,10 @@ def namedtuple_module(facts: dict) -> str:
             if not nested:
                 args.append("{}")
             args.append("{%s}" % ", ".join('"%s": %s' % (k, repr(v)) for k, v in fixed.items()))
+        if name in RENAMED_FIELDS:
+            args.append("renamed=%s" % json.dumps(RENAMED_FIELDS[name]))
+        if direction[name] != "in":
+            args.append('direction="%s"' % direction[name])
         line = "%s = define(%s)" % (name, ", ".join(args))
         if len(line) <= 100:
             out.append(line)
@@ -261,6 +420,23 @@ def namedtuple_module(facts: dict) -> str:
     out.append("")
     for name, spec in abstract.items():
         out.append('%s = define_abstract("%s", "%s")' % (name, name, " ".join(spec["subtypes"])))
+    out.append("")
+    out.append("# the names the Bot API gave these types before")
+    for old, new in RENAMED_TYPES.items():
+        out.append("%s = %s" % (old, new))
+    out += [
+        "",
+        "__all__ = [",
+    ]
+    out += ['    "%s",' % n for n in sorted(list(types) + list(RENAMED_TYPES))]
+    out += [
+        "]",
+        "",
+        "",
+        "def __getattr__(name: str) -> Any:",
+        '    """``<Type>Array`` and ``<Type>ArrayArray``: list converters, made on first use."""',
+        "    return array_helper(__name__, name)",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -269,6 +445,7 @@ def main(argv: List[str]) -> int:
     with open(facts_path, encoding="utf-8") as f:
         raw = f.read()
     facts = json.loads(raw)
+    check_renames(facts)
     outputs = {
         os.path.join(ROOT, "telegrambot", "_methods.py"): methods_module(facts),
         os.path.join(ROOT, "telegrambot", "namedtuple.py"): namedtuple_module(facts),
