@@ -99,8 +99,11 @@ class TypesTable(_Table):
     def rows(self):
         import telegrambot.namedtuple as nt
 
-        for name in sorted(n for n in dir(nt) if n[:1].isupper()):
+        for name in sorted(nt.__all__):
             cls = getattr(nt, name)
+            if cls.__name__ != name:  # a name the Bot API gave the type before
+                yield (name, "the old name of ``%s``" % cls.__name__)
+                continue
             if hasattr(cls, "subtypes"):
                 described = "one of: " + ", ".join(cls.subtypes)
             else:

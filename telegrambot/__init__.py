@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
     from ._speaker import SpeakerBot
     from .bot import Bot
     from .exception import TelegramBotException, TelegramError, TelepotException
-    from .helper import flavor_router
+    from .helper import chat_flavors, flavor_router, inline_flavors
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -35,6 +35,8 @@ _EXPORTS = {
     "DelegatorBot": "telegrambot._delegator",
     "SpeakerBot": "telegrambot._speaker",
     "flavor_router": "telegrambot.helper",
+    "chat_flavors": "telegrambot.helper",
+    "inline_flavors": "telegrambot.helper",
     "flavor": "telegrambot._flavor",
     "glance": "telegrambot._flavor",
     "flance": "telegrambot._flavor",
@@ -57,11 +59,13 @@ __all__ = [
     "TelegramError",
     "TelepotException",
     "all_content_types",
+    "chat_flavors",
     "flance",
     "flavor",
     "flavor_router",
     "fleece",
     "glance",
+    "inline_flavors",
     "is_event",
     "message_identifier",
     "origin_identifier",

@@ -81,8 +81,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Flavors of messages in a chat, and of inline activity.
-chat_flavors = ["chat"]
+#: Flavors of messages in a chat (new and edited), and of inline activity. The defaults of
+#: :func:`telegrambot.delegate.per_from_id` and :class:`UserHandler` cover both.
+chat_flavors = ["chat", "edited_chat"]
 inline_flavors = ["inline_query", "chosen_inline_result"]
 
 # ------------------------------------------------------------------ templates

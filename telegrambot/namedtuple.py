@@ -23,7 +23,7 @@ and so on for every type: a list (of lists) of dicts converted in one call.
 This module is not imported by ``import telegrambot``: import it when you use it.
 """
 
-from typing import Any
+from typing import Any as _Any
 
 from ._objects import array_helper, define, define_abstract
 
@@ -2301,6 +2301,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """``<Type>Array`` and ``<Type>ArrayArray``: list converters, made on first use."""
     return array_helper(__name__, name)

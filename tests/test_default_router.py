@@ -237,3 +237,28 @@ def test_flavor_router_routes_by_flavor():
     route({"id": "1", "from": {"id": 1}, "chat_instance": "c", "data": "d"})
     route({"id": "2", "from": {"id": 1}, "query": "", "offset": ""})
     assert calls == ["chat", "callback", "default"]
+
+
+def test_user_handlers_take_edited_messages_by_default_as_in_telepot(emulator):
+    from telegrambot.delegate import create_open, pave_event_space, per_from_id
+    from telegrambot.helper import UserHandler
+
+    assert telegrambot.chat_flavors == ["chat", "edited_chat"]
+
+    class Echo(UserHandler):
+        def on_chat_message(self, msg):
+            self.sender.sendMessage(("edited: " if "edit_date" in msg else "new: ") + msg["text"])
+
+    bot = DelegatorBot(emulator.token, [
+        pave_event_space()(per_from_id(), create_open, Echo, timeout=30),
+    ], api_url=emulator.api_url)
+    alice = emulator.user("Alice")
+    try:
+        bot.message_loop()
+        sent = alice.send("one")
+        assert alice.wait_for_message()["text"] == "new: one"
+        alice.edit(sent, "uno")
+        assert alice.wait_for_message()["text"] == "edited: uno"
+    finally:
+        bot.stop()
+        bot.close_connections()

@@ -385,7 +385,7 @@ def namedtuple_module(facts: dict) -> str:
         "This module is not imported by ``import telegrambot``: import it when you use it.",
         '"""',
         "",
-        "from typing import Any",
+        "from typing import Any as _Any",
         "",
         "from ._objects import array_helper, define, define_abstract",
         "",
@@ -433,7 +433,7 @@ def namedtuple_module(facts: dict) -> str:
         "]",
         "",
         "",
-        "def __getattr__(name: str) -> Any:",
+        "def __getattr__(name: str) -> _Any:",
         '    """``<Type>Array`` and ``<Type>ArrayArray``: list converters, made on first use."""',
         "    return array_helper(__name__, name)",
     ]
