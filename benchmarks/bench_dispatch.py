@@ -3,9 +3,11 @@
     python benchmarks/bench_dispatch.py [N]
 
 Updates (dicts, as a webhook receiver would put them) go through ``bot.message_loop(table,
-source=q)`` to a routing table whose handlers only count. Printed next to it, measured in
-the same run: a bare ``queue.Queue`` put/get pair, the floor any queue-fed loop stands on.
-No network: the bot never makes a request.
+source=q)`` to a routing table whose handlers only count, and through
+``bot.message_loop(source=q)`` to the default router (``on_chat_message`` and
+``on_callback_query`` methods of a Bot subclass). Printed next to it, measured in the same
+run: a bare ``queue.Queue`` put/get pair, the floor any queue-fed loop stands on. No
+network: the bot never makes a request.
 """
 
 import queue
@@ -67,10 +69,24 @@ class Counter:
             self.done.set()
 
 
-def run_loop(updates, ordered, concurrent):
-    bot = Bot("123456:bench", api_url="http://127.0.0.1:9")
+class Routed(Bot):
+    """The default router: a method per flavor."""
+
+    counter = None
+
+    def on_chat_message(self, msg):
+        self.counter(msg)
+
+    def on_callback_query(self, msg):
+        self.counter(msg)
+
+
+def run_loop(updates, ordered, concurrent, routed=False):
+    bot = (Routed if routed else Bot)("123456:bench", api_url="http://127.0.0.1:9")
     counter = Counter(len(updates))
     table = {"chat": counter, "callback_query": counter}
+    if routed:
+        bot.counter, table = counter, None
     q = queue.Queue()
     if not concurrent:
         for u in updates:
@@ -120,6 +136,8 @@ def main():
             how = "producer thread" if concurrent else "queue pre-filled"
             name = f"message_loop(table, source=q, ordered={ordered!s:<5}), {how}"
             cases[name] = lambda o=ordered, c=concurrent: run_loop(updates, o, c)
+    cases["message_loop(source=q, ordered=False), default router, pre-filled"] = (
+        lambda: run_loop(updates, False, False, routed=True))
     best = dict.fromkeys(cases, 0.0)
     for _ in range(3):  # interleaved, so a busy moment does not favour one case
         for name, case in cases.items():

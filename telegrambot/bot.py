@@ -228,9 +228,32 @@ class Bot(Methods):
         ``on_pre_checkout_query``, ``on_my_chat_member``, ... (``on_<flavor>``, see
         :func:`telegrambot.flavor`), and an event ``{'_alarm': ...}`` to ``on__alarm``.
         A flavor without a method is ignored (logged at DEBUG). Override ``handle`` to
-        take every update yourself.
+        take every update yourself. A loop looks the methods (and the entries set in
+        :attr:`router`) up when it starts, and calls them directly.
         """
         return self.router.route(msg)
+
+    def _flavor_table(self) -> Dict[str, Callable[..., Any]]:
+        """The handlers of the flavors of updates that have one, for a loop to call
+        directly (it knows each update's flavor); :meth:`handle` takes the rest. Empty
+        when ``handle`` is overridden. Looked up when the loop starts."""
+        if type(self).handle is not Bot.handle:
+            return {}
+        from ._flavor import handler_names, update_flavors
+
+        routing_table = self.router.routing_table
+        custom = set(_custom_keys(routing_table))
+        table: Dict[str, Callable[..., Any]] = {}
+        for flavor in set(update_flavors.values()):
+            if flavor in custom:
+                table[flavor] = routing_table[flavor]
+                continue
+            for name in handler_names(flavor):
+                method = getattr(self, name, None)
+                if callable(method):
+                    table[flavor] = method
+                    break
+        return table
 
     def _check_handlers(self) -> None:
         """Raise TypeError when :meth:`handle` would have nowhere to route: the class
@@ -241,7 +264,7 @@ class Bot(Methods):
         if any(name.startswith("on_") and callable(getattr(self, name, None)) for name in dir(self)):
             return
         router = self._router
-        if router is not None and router.routing_table.custom_keys():
+        if router is not None and _custom_keys(router.routing_table):
             return
         raise TypeError(
             "%s has nothing to handle updates with: pass a callback (a function or a routing "
@@ -313,3 +336,9 @@ def _rate_limiter(value: Any) -> Any:
         raise TypeError("rate_limiter must be True, False, None or a RateLimiter, not %r"
                         % (value,))
     return value
+
+
+def _custom_keys(routing_table: Dict[Any, Any]) -> list:
+    """The entries of a router's table set from outside (all of them for a plain dict)."""
+    custom = getattr(routing_table, "custom_keys", None)
+    return custom() if custom is not None else list(routing_table)

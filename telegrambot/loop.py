@@ -136,14 +136,16 @@ class _Loop:
         self._ended = threading.Event()
         self._ended.set()
         self._lock = threading.Lock()  # one handler call at a time
+        direct: Dict[Any, Callable[..., Any]] = {}
         if handle is None:
             check = getattr(bot, "_check_handlers", None)
             if check is not None:
                 check()  # a bot with nothing to route to fails here, not once per update
+                direct = bot._flavor_table()  # the default router's methods, called directly
             handle = bot.handle
         # a function is a routing table with only a default
         self._table: Dict[Any, Callable[..., Any]] = (
-            dict(handle) if isinstance(handle, dict) else {}
+            dict(handle) if isinstance(handle, dict) else direct
         )
         if isinstance(handle, dict):
             self._default = self._table.get(None) or self._unrouted

@@ -140,6 +140,23 @@ def test_router_of_a_bot_can_be_customised(emulator):
         bot.close_connections()
 
 
+def test_a_routing_table_entry_wins_over_the_method(emulator):
+    class Both(Bot):
+        def on_chat_message(self, msg):
+            self.sendMessage(msg["chat"]["id"], "from the method")
+
+    bot = Both(emulator.token, api_url=emulator.api_url)
+    bot.router.routing_table["chat"] = lambda msg: bot.sendMessage(msg["chat"]["id"], "from the table")
+    alice = emulator.user("Alice")
+    try:
+        bot.message_loop()
+        alice.send("hi")
+        assert alice.wait_for_message()["text"] == "from the table"
+    finally:
+        bot.stop()
+        bot.close_connections()
+
+
 def test_a_bot_with_nothing_to_route_to_fails_when_the_loop_starts(emulator):
     bare = Bot(emulator.token, api_url=emulator.api_url)
     with pytest.raises(TypeError, match="Bot has nothing to handle updates with: pass a callback"):
