@@ -57,12 +57,12 @@ class _Object(tuple):
     _fixed: Dict[str, Any] = {}
     _renamed: Dict[str, str] = {}
     _direction = "in"
-    _converters: Optional[Dict[str, Converter]] = None
+    _converters: Optional[Dict[bool, Dict[str, Converter]]] = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if not cls._known.issuperset(kwargs):
             kwargs = cls._sort_out(kwargs, cls._direction)
-        return cls._make_from(args, kwargs)
+        return cls._make_from(args, kwargs, cls._direction == "in")
 
     @classmethod
     def _sort_out(cls, kwargs: Dict[str, Any], direction: str) -> Dict[str, Any]:
@@ -96,17 +96,20 @@ class _Object(tuple):
         return values
 
     @classmethod
-    def _make_from(cls, args: Tuple[Any, ...], values: Dict[str, Any]) -> Any:
+    def _make_from(cls, args: Tuple[Any, ...], values: Dict[str, Any], incoming: bool) -> Any:
         fixed = cls._fixed
         if args:  # values given by position (copy, pickle) are taken as they are
             given = cls._fields[: len(args)]  # type: ignore[attr-defined]
             fixed = {k: v for k, v in fixed.items() if k not in given}
         for k, v in fixed.items():
             values.setdefault(k, v)
-        converters = cls._converters
+        # nested dicts are read the way the outermost object is: received or sent
+        by_context = cls.__dict__.get("_converters")
+        if by_context is None:
+            by_context = cls._converters = {}
+        converters = by_context.get(incoming)
         if converters is None:
-            incoming = cls._direction == "in"
-            converters = cls._converters = {k: _resolve(v, incoming) for k, v in cls._nested.items()}
+            converters = by_context[incoming] = {k: _resolve(v, incoming) for k, v in cls._nested.items()}
         for k, convert in converters.items():
             if values.get(k) is not None:
                 values[k] = convert(values[k])
@@ -119,12 +122,12 @@ class _Object(tuple):
         names renamed), so nothing is lost."""
         known = cls._known
         if known.issuperset(data):
-            return cls._make_from((), dict(data))
+            return cls._make_from((), dict(data), incoming)
         if incoming:
-            return cls._make_from((), cls._sort_out(data, "in"))
+            return cls._make_from((), cls._sort_out(data, "in"), incoming)
         renamed = cls._renamed
         if all(key in known or key in renamed or (key == "from" and "from_" in known) for key in data):
-            return cls._make_from((), cls._sort_out(data, "in"))
+            return cls._make_from((), cls._sort_out(data, "in"), incoming)
         return {renamed.get(key, key): value for key, value in data.items()}
 
     def to_dict(self) -> Dict[str, Any]:

@@ -106,6 +106,15 @@ def test_a_nested_dict_in_an_object_sent_is_never_cut():
     assert media.to_dict() == {"type": "video", "media": "file-id", "thumbnail": "thumb-id"}
 
 
+def test_nested_dicts_are_read_the_way_the_outermost_object_is():
+    button = {"text": "A", "callback_data": "a", "a_newer_field": 1}
+    received = nt.Message(message_id=1, date=0, chat={"id": 1, "type": "private"},
+                          reply_markup={"inline_keyboard": [[button]]})
+    assert isinstance(received.reply_markup.inline_keyboard[0][0], nt.InlineKeyboardButton)
+    sent = nt.InlineKeyboardMarkup(inline_keyboard=[[button]])
+    assert sent.inline_keyboard[0][0] == button
+
+
 def test_renamed_types_and_array_helpers():
     assert nt.ReplyKeyboardHide is nt.ReplyKeyboardRemove
     assert nt.ReplyKeyboardHide(hide_keyboard=True).to_dict() == {"remove_keyboard": True}
