@@ -77,8 +77,9 @@ __all__ = [
 # submodules given as attributes on first use, as ``import telepot`` gave them:
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
-    "api", "bot", "delegate", "demo", "exception", "helper", "loop", "namedtuple", "routing",
-    "scheduler", "testing", "text", "webhook",
+    "api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
+    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "testing", "text",
+    "webapp", "webhook",
 })
 
 

@@ -16,8 +16,9 @@ from telegrambot.exception import WaitTooLong
 from telegrambot.helper import Listener, Microphone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUBMODULES = ("api", "bot", "delegate", "demo", "exception", "helper", "loop", "namedtuple",
-              "routing", "scheduler", "testing", "text", "webhook")
+SUBMODULES = ("api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception",
+              "helper", "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler",
+              "testing", "text", "webapp", "webhook")
 
 
 def _run(code):
@@ -27,6 +28,9 @@ def _run(code):
 
 
 def test_submodules_are_attributes_of_a_bare_import_loaded_on_first_use():
+    public = {p[:-3] for p in os.listdir(os.path.join(ROOT, "telegrambot"))
+              if p.endswith(".py") and not p.startswith("_")} | {"testing", "core"}
+    assert public - {"__main__"} == set(SUBMODULES)  # a new module is listed too
     # telepot code writes telepot.helper.ChatHandler after a bare ``import telepot``
     code = (
         "import sys, telegrambot\n"
