@@ -129,16 +129,25 @@ class Conversation:
 
 
 def describe(message: Message) -> str:
-    """A message as text: its text, or its kind of content (with the file name or title)
-    and caption; then its keyboard's buttons on a second line, if it has any."""
+    """A message as text: its text, or its kind of content (with the file name, title or
+    question) and caption (a poll's options, and whether it is closed); then its keyboard's
+    buttons on a second line, if it has any."""
     body = message.get("text")
     if body is None:
         kind = next((k for k in _SHOWN_KINDS if k in message), "message")
         content = message.get(kind)
-        name = (content.get("title") or content.get("file_name")) if isinstance(content, dict) else None
+        if not isinstance(content, dict):
+            content = {}
+        name = content.get("title") or content.get("file_name") or content.get("question")
+        if kind == "poll" and content.get("type") == "quiz":
+            kind = "quiz"
         body = "[%s%s]" % (kind, ": " + name if name else "")
         if message.get("caption"):
             body += " " + message["caption"]
+        if "poll" in message:
+            body += " " + " | ".join(o.get("text", "") for o in content.get("options") or ())
+            if content.get("is_closed"):
+                body += " (closed)"
     markup = message.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or markup.get("keyboard")
     if rows:

@@ -317,3 +317,111 @@ def test_forum_topics(emulator, poll):
     assert sent["is_topic_message"] is True and sent["message_thread_id"] == thread
     topic = emulator.call("createForumTopic", {"chat_id": forum.id, "name": "Bot topic"}, {})
     assert topic["name"] == "Bot topic" and topic["message_thread_id"] > sent["message_id"]
+
+
+# ------------------------------------------------------------------ polls, inline results, payments
+
+
+def test_create_poll_answers_a_request_poll_button(emulator, bot, poll):
+    alice = emulator.user("Alice")
+    with pytest.raises(AssertionError, match="no single request_poll button"):
+        alice.create_poll("Tea?", ["yes", "no"])  # no keyboard: nothing to press
+    bot.sendMessage(alice.id, "Make a quiz", reply_markup={"keyboard": [[
+        {"text": "Quiz!", "request_poll": {"type": "quiz"}}, {"text": "Plain"}]]})
+    with pytest.raises(AssertionError, match="asks for a quiz, not a regular"):
+        alice.create_poll("Tea?", ["yes", "no"], type="regular")
+    with pytest.raises(AssertionError, match="correct_option_ids"):
+        alice.create_poll("Tea?", ["yes", "no"])  # a quiz needs its right answer
+    sent = alice.create_poll("2 + 2?", ["3", "4"], correct_option_ids=[1])
+    message = only(poll(), "message")
+    assert message == sent and message["chat"]["id"] == alice.id
+    assert message["poll"]["type"] == "quiz" and message["poll"]["correct_option_ids"] == [1]
+    assert [o["text"] for o in message["poll"]["options"]] == ["3", "4"]
+    assert not message["poll"]["is_closed"]
+
+    bot.sendMessage(alice.id, "Any poll", reply_markup={"keyboard": [[
+        {"text": "Poll", "request_poll": {}}]]})
+    regular = alice.create_poll("Lunch?", ["soup", "salad"], is_anonymous=False)
+    assert regular["poll"]["type"] == "regular" and regular["poll"]["is_anonymous"] is False
+    bot.sendMessage(alice.id, "Thanks", reply_markup={"remove_keyboard": True})
+    with pytest.raises(AssertionError, match="no single request_poll button"):
+        alice.create_poll("Again?", ["yes", "no"])
+
+
+def test_answer_poll_counts_every_voter_and_refuses_a_closed_poll(cast, poll):
+    emu, alice, bob, group, _ = cast
+    sent = emu.call("sendPoll", {"chat_id": group.id, "question": "Tea?",
+                                 "options": ["yes", "no"]}, {})
+    alice.answer_poll(sent, [0])
+    bob.answer_poll(sent, [0])  # the message as sent, before Alice voted
+    states = [u["poll"] for u in poll()]
+    assert [s["total_voter_count"] for s in states] == [1, 2]
+    assert states[-1]["options"][0]["voter_count"] == 2
+    emu.call("stopPoll", {"chat_id": group.id, "message_id": sent["message_id"]}, {})
+    with pytest.raises(AssertionError, match="closed"):
+        alice.answer_poll(sent, [1])
+    closed = emu.call("sendPoll", {"chat_id": group.id, "question": "Done?", "options": ["a", "b"],
+                                   "is_closed": True}, {})
+    with pytest.raises(AssertionError, match="closed"):
+        bob.answer_poll(closed["poll"], [0])
+    assert poll() == []  # no vote went through
+    assert emu.transcript(group)[-2]["poll"]["total_voter_count"] == 2
+
+
+def test_pick_inline_result_sends_its_message(emulator, poll):
+    alice = emulator.user("Alice")
+    query = alice.inline_query("tea & cake")
+    with pytest.raises(AssertionError, match="has not answered"):
+        alice.pick_inline_result(query, "Bold")
+    poll()
+    emulator.call("answerInlineQuery", {"inline_query_id": query["id"], "results": [
+        {"type": "article", "id": "b", "title": "Bold", "input_message_content": {
+            "message_text": "<b>tea &amp; cake</b>", "parse_mode": "HTML"}},
+        {"type": "article", "id": "p", "title": "Plain", "input_message_content": {
+            "message_text": "tea & cake", "entities": [
+                {"type": "italic", "offset": 0, "length": 3}]}},
+        {"type": "article", "id": "x", "title": "Broken", "input_message_content": {
+            "message_text": "<b>tea", "parse_mode": "HTML"}},
+        {"type": "photo", "id": "ph", "photo_url": "https://example.org/a.jpg",
+         "thumbnail_url": "https://example.org/t.jpg"},
+    ]}, {})
+    sent = alice.pick_inline_result(query, "Bold")
+    updates = poll()
+    assert [k for u in updates for k in u if k != "update_id"] == ["message", "chosen_inline_result"]
+    assert updates[0]["message"] == sent
+    assert sent["text"] == "tea & cake" and sent["via_bot"] == emulator.bot_from
+    assert sent["entities"] == [{"type": "bold", "offset": 0, "length": 10}]
+    assert updates[1]["chosen_inline_result"] == {"result_id": "b", "from": alice.user,
+                                                  "query": "tea & cake"}
+    group = emulator.group("Friends", [alice])
+    plain = alice.pick_inline_result(query, "p", chat=group)
+    assert plain["chat"]["id"] == group.id
+    assert plain["entities"] == [{"type": "italic", "offset": 0, "length": 3}]
+    with pytest.raises(AssertionError, match="no result 'Shout'"):
+        alice.pick_inline_result(query, "Shout")
+    with pytest.raises(AssertionError, match="would refuse the result 'Broken'"):
+        alice.pick_inline_result(query, "Broken")
+    with pytest.raises(AssertionError, match="only results with text content"):
+        alice.pick_inline_result(query, "ph")
+
+
+def test_pay_follows_an_approved_pre_checkout_query(emulator, poll):
+    alice = emulator.user("Alice")
+    order = {"name": "Alice Liddell", "email": "alice@example.org"}
+    refused = alice.pre_checkout_query("beans", "EUR", 1780, shipping_option_id="post")
+    with pytest.raises(AssertionError, match="no answer"):
+        alice.pay(refused)
+    emulator.call("answerPreCheckoutQuery", {"pre_checkout_query_id": refused["id"], "ok": False,
+                                             "error_message": "Sold out"}, {})
+    with pytest.raises(AssertionError, match="Sold out"):
+        alice.pay(refused)
+    approved = alice.pre_checkout_query("beans", "EUR", 1780, shipping_option_id="post",
+                                        order_info=order)
+    emulator.call("answerPreCheckoutQuery", {"pre_checkout_query_id": approved["id"], "ok": True}, {})
+    poll()
+    message = alice.pay(approved)
+    assert only(poll(), "message") == message
+    paid = message["successful_payment"]
+    assert (paid["currency"], paid["total_amount"], paid["invoice_payload"]) == ("EUR", 1780, "beans")
+    assert paid["shipping_option_id"] == "post" and paid["order_info"] == order
+    assert paid["telegram_payment_charge_id"] != paid["provider_payment_charge_id"]

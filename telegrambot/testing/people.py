@@ -10,7 +10,8 @@ update type                           produced by
 ====================================  =====================================================
 message                               ``user.send()``, ``send_photo()``, ``send_file()``,
                                       ``reply()``, ``join()``/``leave()`` in groups,
-                                      ``share_passport()``, ``send_web_app_data()``
+                                      ``share_passport()``, ``send_web_app_data()``,
+                                      ``create_poll()`` (a keyboard's request_poll button)
 edited_message                        ``user.edit(message, text)``
 channel_post / edited_channel_post    ``channel.post(text)`` / ``channel.edit(message, text)``
 business_connection                   ``user.connect_business()``
@@ -19,7 +20,9 @@ deleted_business_messages             ``user.delete_business(messages)``
 guest_message                         ``user.send_guest(text)``
 message_reaction                      ``user.react(message, emoji)``
 message_reaction_count                ``chat.reaction_count(message, {emoji: n})``
-inline_query / chosen_inline_result   ``user.inline_query(q)`` / ``user.choose_inline_result()``
+inline_query / chosen_inline_result   ``user.inline_query(q)`` / ``user.choose_inline_result()``,
+                                      ``user.pick_inline_result(query, title)`` (with the
+                                      message it sends)
 callback_query                        ``user.press(message, data_or_button_text)``
 shipping_query / pre_checkout_query   ``user.shipping_query()`` / ``user.pre_checkout_query()``;
                                       ``user.pay(query)`` then posts the successful payment
@@ -46,6 +49,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Union
 
+from ..text import EntityParseError, parse
 from ._api import _MEMBER_TYPES, MEDIA_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -367,16 +371,56 @@ class SimUser:
         picks the button when it has several Web App buttons.
         """
         with self.emulator._lock:
-            keyboard = [b for row in self.keyboard() or () for b in row]
-            apps = [b for b in keyboard if isinstance(b, dict) and b.get("web_app")]
-            if button_text is not None:
-                apps = [b for b in apps if b.get("text") == button_text]
-            if len(apps) != 1:
-                raise AssertionError("no single web_app button%s on her keyboard; buttons: %s" % (
-                    "" if button_text is None else " %r" % button_text,
-                    [b.get("text") if isinstance(b, dict) else b for b in keyboard]))
-            content = {"web_app_data": {"data": data, "button_text": apps[0]["text"]}}
+            button = self._keyboard_button("web_app", button_text)
+            content = {"web_app_data": {"data": data, "button_text": button["text"]}}
             return self.private.message(self, content)
+
+    def _keyboard_button(self, kind: str, button_text: Optional[str]) -> Dict[str, Any]:
+        """The one button of her reply keyboard that has the field ``kind`` (``web_app``,
+        ``request_poll``, ...), named ``button_text`` if given; AssertionError otherwise."""
+        keyboard = [b for row in self.keyboard() or () for b in row]
+        found = [b for b in keyboard if isinstance(b, dict) and b.get(kind) is not None]
+        if button_text is not None:
+            found = [b for b in found if b.get("text") == button_text]
+        if len(found) != 1:
+            raise AssertionError("no single %s button%s on her keyboard; buttons: %s" % (
+                kind, "" if button_text is None else " %r" % button_text,
+                [b.get("text") if isinstance(b, dict) else b for b in keyboard]))
+        return found[0]
+
+    def create_poll(self, question: str, options: Iterable[str], *, type: Optional[str] = None,
+                    correct_option_ids: Optional[Iterable[int]] = None,
+                    button_text: Optional[str] = None, **fields: Any) -> Message:
+        """She presses the ``request_poll`` button of the bot's reply keyboard, creates a
+        poll and sends it to the bot: a message with ``poll`` in her private chat.
+
+        ``type`` ('regular' or 'quiz') defaults to the one the button asks for ('regular'
+        if it leaves the choice to her); a type the button does not allow, a quiz without
+        ``correct_option_ids`` or no such button raise AssertionError, as her app would
+        not let her send it. ``fields`` are other Poll fields (``is_anonymous``, ...).
+        """
+        with self.emulator._lock:
+            button = self._keyboard_button("request_poll", button_text)
+            asked = (button["request_poll"] or {}).get("type")
+            kind = type or asked or "regular"
+            if asked and kind != asked:
+                raise AssertionError("the button %r asks for a %s, not a %s" % (
+                    button.get("text"), asked, kind))
+            if (kind == "quiz") != (correct_option_ids is not None):
+                raise AssertionError("a quiz, and only a quiz, has correct_option_ids")
+            values: Dict[str, Any] = {
+                "is_anonymous": True, "allows_multiple_answers": False, "is_closed": False,
+                "allows_revoting": False, "members_only": False}
+            values.update(fields)
+            values.update(
+                id=self.emulator.new_id("poll"), question=question, type=kind,
+                total_voter_count=0,
+                options=[{"text": text, "voter_count": 0, "persistent_id": str(index)}
+                         for index, text in enumerate(options)])
+            if correct_option_ids is not None:
+                values["correct_option_ids"] = list(correct_option_ids)
+            poll = self.emulator.facts.build("Poll", values)
+            return self.private.message(self, {"poll": poll})
 
     # -- buttons, inline mode, polls, reactions -------------------------------------------
 
@@ -428,17 +472,66 @@ class SimUser:
         self.emulator.push_update("chosen_inline_result", obj)
         return obj
 
+    def pick_inline_result(self, query: Dict[str, Any], result: str,
+                           chat: ChatLike = None) -> Message:
+        """She picks a result of the bot's answer to her inline ``query`` (the InlineQuery
+        that :meth:`inline_query` returned), which her app sends into ``chat`` (default:
+        her private chat with the bot) as a message from her ``via_bot``: the text of the
+        result's ``input_message_content``, its parse mode applied as Telegram does. A
+        ``chosen_inline_result`` update follows (bots get it with inline feedback on).
+        Returns the message.
+
+        ``result`` is the result's id or title. AssertionError if the bot has not answered
+        the query, has no such result, or its text is one Telegram refuses. Only results
+        with text content are sent (InputTextMessageContent); a keyboard is left out.
+        """
+        emu = self.emulator
+        with emu._lock:
+            answer = emu.answers.get(query["id"])
+            if answer is None:
+                raise AssertionError("the bot has not answered the inline query %r"
+                                     % query.get("query"))
+            results = [r for r in answer.get("results") or () if isinstance(r, dict)]
+            found = [r for r in results if result in (r.get("id"), r.get("title"))]
+            if not found:
+                raise AssertionError("no result %r in the bot's answer; results: %s" % (
+                    result, [r.get("title") or r.get("id") for r in results]))
+            content = found[0].get("input_message_content") or {}
+            if not isinstance(content.get("message_text"), str):
+                raise AssertionError("the emulator sends only results with text content "
+                                     "(input_message_content with message_text)")
+            try:
+                text, entities = parse(content["message_text"], content.get("parse_mode"))
+            except (EntityParseError, ValueError) as exc:
+                raise AssertionError("Telegram would refuse the result %r: %s" % (result, exc))
+            if not content.get("parse_mode"):
+                entities = content.get("entities") or []
+            fields: Dict[str, Any] = {"text": text, "via_bot": emu.bot_from}
+            if entities:
+                fields["entities"] = [emu._mentioned(e) for e in entities]
+            message = self._chat(chat).message(self, fields)
+            emu.push_update("chosen_inline_result", {
+                "result_id": found[0]["id"], "from": self.user, "query": query.get("query", "")})
+            return message
+
     def answer_poll(self, poll: Dict[str, Any], option_ids: Iterable[int]) -> Dict[str, Any]:
         """She votes in a poll (a Poll or the Message carrying it).
 
         Non-anonymous polls push ``poll_answer``; anonymous ones push ``poll`` with the new
-        counts. The stored message is updated either way.
+        counts. The stored message is updated either way. A closed poll (stopped, or sent
+        closed) raises AssertionError: her app offers no way to vote in it.
         """
         emu = self.emulator
         option_ids = list(option_ids)
         with emu._lock:
             message = poll if "poll" in poll else self._poll_message(poll["id"])
+            if message is not None:  # as it is now, not as the caller last saw it
+                message = emu.chat(message["chat"]["id"]).messages.get(
+                    message["message_id"], message)
             current = dict(message["poll"]) if message else dict(poll)
+            if current.get("is_closed"):
+                raise AssertionError("the poll %r is closed: nobody can vote any more"
+                                     % current.get("question"))
             options = [dict(o) for o in current["options"]]
             for index in option_ids:
                 options[index]["voter_count"] += 1
@@ -614,24 +707,30 @@ class SimUser:
             self.emulator.push_update("pre_checkout_query", obj)
             return obj
 
-    def pay(self, pre_checkout_query: Dict[str, Any], chat: ChatLike = None) -> Message:
+    def pay(self, pre_checkout_query: Dict[str, Any], chat: ChatLike = None,
+            **fields: Any) -> Message:
         """Telegram charges her once the bot accepted her pre-checkout query: the
         ``successful_payment`` service message (a ``message`` update) in her private chat
         (or ``chat``), with the query's currency, amount, payload, shipping option and
-        order info. Raises AssertionError unless the bot answered the query with ok."""
+        order info and made-up charge ids (``fields`` add to them or replace them). Raises
+        AssertionError unless the bot answered the query with ok: Telegram charges nobody
+        for a refused order."""
         emu = self.emulator
+        query = pre_checkout_query
         with emu._lock:
-            answer = emu.answers.get(pre_checkout_query["id"])
+            answer = emu.answers.get(query["id"])
             if not answer or answer.get("ok") not in (True, "true", "True"):
-                raise AssertionError("pre-checkout query %s was not accepted by the bot (answer: %r)"
-                                     % (pre_checkout_query["id"], answer))
-            payment: Dict[str, Any] = {key: pre_checkout_query[key]
-                       for key in ("currency", "total_amount", "invoice_payload",
-                                   "shipping_option_id", "order_info")
-                       if key in pre_checkout_query}
+                raise AssertionError("pre-checkout query %s was not accepted by the bot: %s" % (
+                    query["id"], "no answer" if not answer
+                    else answer.get("error_message") or "refused"))
+            payment: Dict[str, Any] = {k: query[k] for k in (
+                "currency", "total_amount", "invoice_payload", "shipping_option_id",
+                "order_info") if k in query}
             payment.update(telegram_payment_charge_id=emu.new_id("tg-charge-"),
                            provider_payment_charge_id=emu.new_id("provider-charge-"))
-            return self.send(chat=chat, successful_payment=payment)
+            payment.update(fields)
+            paid = emu.facts.build("SuccessfulPayment", payment)
+            return self._chat(chat).message(self, {"successful_payment": paid})
 
     def purchase_paid_media(self, payload: str) -> Dict[str, Any]:
         """She buys paid media (``purchased_paid_media`` update)."""
