@@ -5,7 +5,8 @@ changes (added to a group or channel, removed, blocked or unblocked by a user) a
 ``chat_member`` when someone else's does. The second comes only to a bot that is an
 administrator of the chat and asks for it in ``allowed_updates``. A status change is not
 always a membership change: ``telegrambot.chatmember`` tells them apart (a ``restricted``
-member may still be in the chat). ``/show_chats`` lists the chats the bot is in.
+member may still be in the chat). ``/show_chats`` lists the chats the bot is in. The
+counterpart of python-telegram-bot's chatmemberbot.py.
 """
 
 import html

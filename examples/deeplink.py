@@ -8,7 +8,8 @@ A-Z, a-z, 0-9, ``_`` and ``-`` (``deep_link`` checks; ``encode_payload`` packs a
 Two uses here. A tour: ``/start`` gives a link that adds the bot to a group, which leads
 back to the private chat, then to a link masked as text, then to a button whose answer is
 a link again. And invitations: ``/invite`` gives a personal link; a newcomer arriving
-through it is welcomed by name and the inviter is told.
+through it is welcomed by name and the inviter is told. The counterpart of
+python-telegram-bot's deeplinking.py.
 """
 
 import sys

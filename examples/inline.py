@@ -1,10 +1,15 @@
 """Inline mode: answer ``@yourbot query`` from any chat, through an Answerer.
 
-Clients send an inline query on every keystroke. The Answerer computes answers on a
-thread per user and drops the answer to a query once a newer one from the same user has
-arrived. (Inline mode must be switched on with @BotFather's /setinline.)
+The query comes back three ways: in capitals, in bold and in italics (HTML). Clients send
+an inline query on every keystroke; the Answerer computes answers on a thread per user and
+drops the answer to a query once a newer one from the same user has arrived. An empty
+query gets no answer. When the user has sent one of the results, the bot hears which
+(``chosen_inline_result``; switch on inline feedback with @BotFather's /setinlinefeedback).
+Inline mode itself must be switched on with @BotFather's /setinline. The counterpart of
+python-telegram-bot's inlinebot.py.
 """
 
+import html
 import sys
 
 from _common import main
@@ -15,14 +20,14 @@ from telegrambot.namedtuple import InlineQueryResultArticle, InputTextMessageCon
 
 
 def results_for(query):
-    """Three ways to say the query out loud."""
-    text = query.strip() or "..."
-    variants = [("upper", "Shout", text.upper()), ("lower", "Whisper", text.lower()),
-                ("title", "Announce", text.title())]
+    """Caps, Bold, Italic: three ways to say the query."""
+    escaped = html.escape(query)
+    said = [("caps", "Caps", query.upper(), None), ("bold", "Bold", "<b>%s</b>" % escaped, "HTML"),
+            ("italic", "Italic", "<i>%s</i>" % escaped, "HTML")]
     return [InlineQueryResultArticle(
-        id=result_id, title="%s: %s" % (title, said),
-        input_message_content=InputTextMessageContent(message_text=said),
-    ) for result_id, title, said in variants]
+        id=result_id, title=title,
+        input_message_content=InputTextMessageContent(message_text=text, parse_mode=parse_mode),
+    ) for result_id, title, text, parse_mode in said]
 
 
 def start(token, api_url):
@@ -31,20 +36,19 @@ def start(token, api_url):
 
     def on_inline_query(msg):
         query_id, from_id, query = telegrambot.glance(msg, flavor="inline_query")
-
-        def compute():
-            # a dict: the parameters of answerInlineQuery besides the query id
-            return {"results": results_for(query), "cache_time": 0, "is_personal": True}
-
-        answerer.answer(msg, compute)
+        if not query.strip():
+            return  # nothing to transform yet
+        answerer.answer(msg, lambda: {"results": results_for(query), "cache_time": 0})
 
     def on_chosen_inline_result(msg):
         result_id, from_id, query = telegrambot.glance(msg, flavor="chosen_inline_result")
-        bot.sendMessage(from_id, "You chose to %s %r." % (result_id, query))
+        bot.sendMessage(from_id, "You sent %r in %s." % (query, result_id))
 
     def on_chat(msg):
+        if "via_bot" in msg:
+            return  # a result of ours, sent by a user
         content_type, chat_type, chat_id = telegrambot.glance(msg)
-        bot.sendMessage(chat_id, "Type @%s and some words in any chat." % username)
+        bot.sendMessage(chat_id, "Hi! Type @%s and some words, in any chat." % username)
 
     username = bot.getMe()["username"]
     bot.message_loop({
@@ -56,16 +60,29 @@ def start(token, api_url):
 
 
 def scenario(talk):
-    alice = talk.user("Alice")
+    alice, bob = talk.user("Alice"), talk.user("Bob")
     talk.say(alice, "/start")
-    talk.expect(alice, "Type @emulator_bot")
-    query = talk.act(alice, "types @emulator_bot hello world",
-                     lambda: alice.inline_query("hello world"))
-    answer = talk.expect_answer(query, "Shout: HELLO WORLD")
-    assert answer["is_personal"] is True, answer
-    talk.act(alice, "chooses 'Shout'",
-             lambda: alice.choose_inline_result("upper", "hello world"))
-    talk.expect(alice, "You chose to upper 'hello world'.")
+    talk.expect(alice, "Type @emulator_bot and some words")
+    empty = talk.act(alice, "types @emulator_bot and a space", lambda: alice.inline_query(" "))
+    query = talk.act(alice, "goes on: @emulator_bot tea & cake",
+                     lambda: alice.inline_query("tea & cake"))
+    answer = talk.expect_answer(query, "3 results: Caps, Bold, Italic")
+    # the loop handles updates in order: the empty query was handled before this one
+    assert empty["id"] not in talk.emu.answers, "an empty query was answered"
+    texts = [r["input_message_content"]["message_text"] for r in answer["results"]]
+    assert texts == ["TEA & CAKE", "<b>tea &amp; cake</b>", "<i>tea &amp; cake</i>"], texts
+
+    party = talk.emu.group("Tea party", [alice, bob])
+    sent = talk.act(alice, "sends 'Bold' in the Tea party group",
+                    lambda: alice.pick_inline_result(query, "Bold", chat=party))
+    talk.show("Alice@Tea party", "%s (via @emulator_bot, %s)" % (
+        sent["text"], ", ".join(e["type"] for e in sent["entities"])))
+    assert sent["entities"] == [{"type": "bold", "offset": 0, "length": 10}], sent
+    talk.expect(alice, "You sent 'tea & cake' in bold.")
+    sent = talk.act(alice, "sends 'Italic' in the Tea party group",
+                    lambda: alice.pick_inline_result(query, "Italic", chat=party))
+    assert sent["entities"][0]["type"] == "italic", sent
+    talk.expect(alice, "You sent 'tea & cake' in italic.")
 
 
 if __name__ == "__main__":

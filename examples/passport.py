@@ -10,7 +10,8 @@ decrypted is reported back to her with setPassportDataErrors, so she can send it
 Needs ``pip install 'telegrambot[passport]'`` and a key pair: ``openssl genrsa 2048 >
 private.key``, then give ``openssl rsa -in private.key -pubout`` to @BotFather
 (/setpublickey). PASSPORT_KEY names the private key file (default ``private.key``).
-``--emulate`` makes a throwaway key instead.
+``--emulate`` makes a throwaway key instead. The counterpart of python-telegram-bot's
+passportbot.py.
 """
 
 import hashlib

@@ -8,7 +8,8 @@ all its messages with ``defaults``, and removes the keyboard.
 
 A Web App opened from an inline button, the menu or a link talks to its own server
 instead, posting ``Telegram.WebApp.initData`` to prove who is using it: ``visitor()`` is
-what that server runs on it (``telegrambot.webapp.validate_init_data``).
+what that server runs on it (``telegrambot.webapp.validate_init_data``). The counterpart
+of python-telegram-bot's webappbot.py.
 """
 
 import html

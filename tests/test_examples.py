@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_examples_ptb import COUNTERPARTS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -19,18 +20,14 @@ TIMEOUT = 60  # seconds per process, generous for a busy machine
 
 # example file -> lines its transcript must contain (bot replies, so a silent bot fails)
 EXPECTED = {
-    "echo.py": ["bot > Alice: Hello, bot!", "That was a photo, in a private chat."],
     "routing.py": ["= 6.5", "Unknown command.", "You are at 51.50, -0.12.", "I saw that edit."],
     "counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I forget the count."],
     "guess.py": ["is right!", "Game over, it was"],
     "listener.py": ["Alice likes green. Noted!", "No answer? Never mind."],
-    "inline.py": ["(answers) 3 results: Shout: HELLO WORLD", "You chose to upper 'hello world'."],
     "inline_per_user.py": ["You sent 2 inline queries and chose q2."],
     "quiz.py": ["Score: 2 of 3.", "Too slow! Score: 0 of 3."],
     "vote.py": ["Closed, everyone voted: 2 yes, 1 no.", "Closed, time is up: 0 yes, 1 no."],
     "alarm.py": ["Beep beep! Time for tea.", "Alarm cancelled."],
-    "payment.py": ["(answers) refused: Sorry, we do not ship there.",
-                   "Paid 17.80 EUR, thank you! Shipping by Post, 3 days."],
     "deeplink.py": ["https://t.me/emulator_bot?startgroup=check-this-out",
                     "bot > Book club: Awesome, you just accessed hidden functionality!",
                     "[Continue here!]", "mask the deep-linked URLs as links: CLICK HERE.",
@@ -59,8 +56,10 @@ DEMO = ("demo", [sys.executable, "-m", "telegrambot", "demo"],
 
 # run by tests/test_webhook_examples.py, with checks of their own
 WEBHOOK_EXAMPLES = {"webhook_builtin.py", "webhook_flask.py"}
-SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py")
-                 if not p.name.startswith("_") and p.name not in WEBHOOK_EXAMPLES)
+# run by tests/test_examples_ptb.py, beside the python-telegram-bot bot each stands for
+PTB_EXAMPLES = set(COUNTERPARTS)
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")
+                 and p.name not in WEBHOOK_EXAMPLES | PTB_EXAMPLES)
 RUNS = [(name, [sys.executable, str(EXAMPLES / name), "--emulate"], EXPECTED.get(name, []))
         for name in SCRIPTS] + [DEMO]
 
