@@ -66,20 +66,19 @@ def start(token, api_url):
 
     def copy_closed(msg, poll):
         """Answer the user's poll with a closed copy of it."""
-        extra = {"type": "quiz", "correct_option_ids": poll["correct_option_ids"]} \
-            if poll["type"] == "quiz" else {}
+        right = poll.get("correct_option_ids")  # a quiz, unless its answer is unknown
+        extra = {"type": "quiz", "correct_option_ids": right} if right else {}
         bot.sendPoll(msg["chat"]["id"], poll["question"], options(o["text"] for o in poll["options"]),
                      is_closed=True, reply_parameters={"message_id": msg["message_id"]},
                      reply_markup={"remove_keyboard": True}, **extra)
 
-    help_text = "Use /quiz, /poll or /preview to test this bot."
     commands = Router(by_chat_command(pass_args=True), {
         "start": lambda msg, args: reply(msg, "Send /poll for a poll, /quiz for a quiz or "
                                               "/preview to preview a poll of yours."),
         "poll": send_poll,
         "quiz": send_quiz,
         "preview": preview,
-        None: lambda msg, args: reply(msg, help_text),
+        None: lambda msg, args: reply(msg, "Use /quiz, /poll or /preview to test this bot."),
     })
 
     def on_chat(msg):

@@ -56,12 +56,17 @@ class EchoLoop:
     def stop(self):
         self.stopping.set()
         while self.thread.is_alive():
-            try:  # ends a long poll in progress (409 there); confirms the offset reached
-                self.bot.getUpdates(offset=self.offset, timeout=0, limit=1)
-            except (NetworkError, TelegramError):
-                pass
+            self.confirm()  # also ends a long poll in progress (409 there)
             self.thread.join(0.1)
+        self.confirm()  # the updates handled since will not come again
         self.bot.close_connections()
+
+    def confirm(self):
+        """Tell Telegram which updates are done: a getUpdates with the offset reached."""
+        try:
+            self.bot.getUpdates(offset=self.offset, timeout=0, limit=1)
+        except (NetworkError, TelegramError):
+            pass
 
 
 def start(token, api_url):
