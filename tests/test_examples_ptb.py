@@ -51,7 +51,7 @@ COUNTERPARTS = {
     "timer.py": ("timerbot.py", [
         "Usage: /set <seconds>", "Sorry, we can not go back to the future!",
         "Timer successfully set! Old one was removed.", "bot > Alice: Beep! 1 seconds are over!",
-        "bot > Bob: Beep! 2.5 seconds are over!", "Timer successfully cancelled!",
+        "bot > Bob: Beep! 3 seconds are over!", "Timer successfully cancelled!",
         "You have no active timer.", "Beep! 0.2 seconds are over!"]),
     "payment.py": ("paymentbot.py", [
         "[invoice: Coffee recipes]", "Thank you for your payment: 4.90 EUR.",
