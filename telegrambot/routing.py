@@ -5,13 +5,13 @@ A *key function* takes a message and returns what the router looks up: a key, or
 handler. A *routing table* is a plain dict ``{key: handler}``; the key ``None`` is the
 default handler.
 
-Key functions that find nothing to route on (no command prefix, no regex match) return the
-1-tuple ``((None,),)``: the key ``(None,)``, which a table may map like any other key and
+Key functions that find nothing to route on (no text, no command prefix, no regex match)
+return the 1-tuple ``((None,),)``: the key ``(None,)``, which a table may map like any other key and
 which, unlike ``None``, is not the default.
 """
 
 import re
-from typing import Any, Callable, Dict, Iterable, Pattern, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Pattern, Sequence, Union
 
 from ._flavor import all_content_types, content_type
 
@@ -45,22 +45,64 @@ def by_content_type() -> KeyFunction:
     return key
 
 
+def _bot_username(username: Union[str, Callable[[], str], None]) -> Callable[[], Optional[str]]:
+    """A function giving the bot's username in lower case without ``@`` (None when not
+    given); a callable ``username`` is called once, when first needed."""
+    if username is None or isinstance(username, str):
+        fixed = username.lstrip("@").lower() if username else None
+        return lambda: fixed
+    if not callable(username):
+        raise TypeError("username must be the bot's username (a str) or a function returning "
+                        "it, not %s" % type(username).__name__)
+    learned: List[str] = []
+
+    def get() -> Optional[str]:
+        if not learned:
+            name = username()
+            if not isinstance(name, str) or not name.lstrip("@"):
+                raise ValueError("the username function returned %r, not a username" % (name,))
+            learned.append(name.lstrip("@").lower())
+        return learned[0]
+
+    return get
+
+
 def by_command(
-    extractor: Callable[[Any], str],
+    extractor: Callable[[Any], Optional[str]],
     prefix: Union[str, Sequence[str]] = ("/",),
     separator: str = " ",
     pass_args: bool = False,
+    *,
+    username: Union[str, Callable[[], str], None] = None,
 ) -> KeyFunction:
     """Key: the command at the head of ``extractor(msg)`` (the text after a ``prefix``, up
     to ``separator``). With ``pass_args`` the words after it are passed as one list
-    argument. Text without a prefix gives the key ``(None,)``."""
+    argument. Text without a prefix, or no text at all (``extractor`` returned None), gives
+    the key ``(None,)``.
+
+    A command may name the bot it is for: ``/start@NameBot``. The name is not part of the
+    key. With ``username`` (this bot's username, or a function returning it, called once
+    when first needed: ``username=lambda: bot.getMe()["username"]``), a command naming
+    another bot gives the key ``(None,)``, as text that is no command for this bot. Without
+    ``username``, a command naming any bot is taken as this bot's; that is right when the
+    bot sees only the commands meant for it (Telegram's default privacy mode in groups).
+    """
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+    bot_username = _bot_username(username)
 
     def key(msg: Any) -> Any:
         text = extractor(msg)
+        if not isinstance(text, str):
+            return NO_KEY
         for head in prefixes:
             if text.startswith(head):
                 words = text[len(head):].split(separator)
+                command, at, addressee = words[0].partition("@")
+                if at and addressee:
+                    mine = bot_username()
+                    if mine is not None and addressee.lower() != mine:
+                        return NO_KEY  # a command for another bot
+                    words[0] = command
                 return words[0], ((words[1:],) if pass_args else ())
         return NO_KEY
 
@@ -68,33 +110,49 @@ def by_command(
 
 
 def by_chat_command(
-    prefix: Union[str, Sequence[str]] = ("/",), separator: str = " ", pass_args: bool = False
+    prefix: Union[str, Sequence[str]] = ("/",),
+    separator: str = " ",
+    pass_args: bool = False,
+    *,
+    username: Union[str, Callable[[], str], None] = None,
 ) -> KeyFunction:
-    """:func:`by_command` on a chat message's ``text``."""
-    return by_command(lambda msg: msg["text"], prefix, separator, pass_args)
+    """:func:`by_command` on a chat message's ``text``: ``/start``, ``/start@NameBot``.
+
+    Commands are read from ``text`` only: a message without text (a photo, even with a
+    caption) gives the key ``(None,)``. See :func:`by_command` for ``username``.
+    """
+    return by_command(_text, prefix, separator, pass_args, username=username)
+
+
+def _text(msg: Any) -> Optional[str]:
+    return msg.get("text")
 
 
 def by_text() -> KeyFunction:
-    """Key: the message's ``text``."""
-    return lambda msg: msg["text"]
+    """Key: the message's ``text``; a message without text gives the key ``(None,)``."""
+    return lambda msg: msg.get("text", NO_KEY)
 
 
 def by_data() -> KeyFunction:
-    """Key: a callback query's ``data``."""
-    return lambda msg: msg["data"]
+    """Key: a callback query's ``data``; a query without data (a game's) gives the key
+    ``(None,)``."""
+    return lambda msg: msg.get("data", NO_KEY)
 
 
 def by_regex(
     extractor: Callable[[Any], str], regex: Union[str, Pattern[str]], key: Any = 1
 ) -> KeyFunction:
     """Key: ``match.group(key)`` of the first match of ``regex`` in ``extractor(msg)``
-    (``key`` may be a tuple of groups); argument: the match object. No match gives the key
-    ``(None,)``."""
+    (``key`` may be a tuple of groups); argument: the match object. No match, or no text
+    (``extractor`` returned None), gives the key ``(None,)``."""
     pattern = re.compile(regex) if isinstance(regex, str) else regex
     groups = key if isinstance(key, tuple) else (key,)
 
     def key_function(msg: Any) -> Any:
-        match = pattern.search(extractor(msg))
+        text = extractor(msg)
+        if not isinstance(text, str):
+            return NO_KEY
+        match = pattern.search(text)
         if match is None:
             return NO_KEY
         return match.group(*groups), (match,)

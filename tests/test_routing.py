@@ -74,6 +74,59 @@ def test_by_chat_command(alice):
     assert by_chat_command(prefix="!", separator=",")(alice.send("!go,now")) == ("go", ())
 
 
+def test_by_chat_command_on_messages_without_text(alice):
+    handlers = Handlers()
+    table = {"start": handlers.on_start, (None,): handlers.on_no_command, None: handlers.on_other}
+    router = Router(by_chat_command(pass_args=True), table)
+    photo = alice.send_photo(caption="/start")  # commands come from text only
+    router.route(photo)
+    router.route(alice.send(location={"latitude": 1.5, "longitude": 2.5}))
+    router.route(alice.send("/start now"))
+    assert handlers.calls == [("on_no_command", (), {}), ("on_no_command", (), {}),
+                              ("on_start", (["now"],), {})]
+    assert by_text()(photo) == ((None,),)
+    assert by_regex(lambda msg: msg.get("text"), r"(\w+)")(photo) == ((None,),)
+
+
+def test_by_chat_command_with_the_bots_username(emulator, alice):
+    group = emulator.group("Friends", [alice])
+    key = by_chat_command(pass_args=True, username="@Emulator_Bot")  # any case, "@" or not
+    assert key(alice.send("/start@emulator_bot 1 2", chat=group)) == ("start", (["1", "2"],))
+    assert key(alice.send("/start@EMULATOR_BOT", chat=group)) == ("start", ([],))
+    assert key(alice.send("/start", chat=group)) == ("start", ([],))
+    assert key(alice.send("/start@other_bot 1", chat=group)) == ((None,),)  # not ours
+    assert key(alice.send("/start@", chat=group)) == ("start@", ([],))  # names no bot
+
+    # without a username, a command naming a bot is taken as this bot's
+    assert by_chat_command()(alice.send("/help@any_bot", chat=group)) == ("help", ())
+
+
+def test_by_chat_command_learns_the_username_once_when_needed(emulator, bot, alice):
+    calls = []
+
+    def username():
+        calls.append(1)
+        return bot.getMe()["username"]
+
+    key = by_chat_command(username=username)
+    assert key(alice.send("/start")) == ("start", ())
+    assert calls == []  # no command named a bot yet: nothing asked
+    assert key(alice.send("/start@%s" % emulator.bot_user["username"])) == ("start", ())
+    assert key(alice.send("/stop@someone_else_bot")) == ((None,),)
+    assert key(alice.send("/stop@" + emulator.bot_user["username"])) == ("stop", ())
+    assert calls == [1]
+    assert [r.method for r in emulator.requests].count("getMe") == 1
+
+
+def test_by_chat_command_refuses_a_username_it_cannot_use(alice):
+    with pytest.raises(TypeError, match="username must be the bot's username"):
+        by_chat_command(username=42)
+    key = by_chat_command(username=lambda: None)
+    assert key(alice.send("/start")) == ("start", ())
+    with pytest.raises(ValueError, match="returned None, not a username"):
+        key(alice.send("/start@emulator_bot"))
+
+
 def test_by_command_on_any_field_with_several_prefixes(alice):
     key = by_command(lambda msg: msg["caption"], prefix=("/", "#"), pass_args=True)
     assert key(alice.send_photo(caption="#tag more")) == ("tag", (["more"],))
