@@ -9,6 +9,8 @@ Bot API 10.3 (https://core.telegram.org/bots/api#formatting-options):
 - :func:`apply_entities_as_html`, :func:`apply_entities_as_markdown_v2` and
   :func:`apply_entities_as_markdown` turn a received message's text (or caption) and entities
   into markup that Telegram parses back into the same text and entities;
+- :func:`escape_html` and :func:`escape_markdown` write plain text so that a parse mode
+  reads it back unchanged, with no entity: for text from users put into markup;
 - :func:`parse_html`, :func:`parse_markdown_v2`, :func:`parse_markdown` (and :func:`parse`,
   by parse mode name) give the plain text and entities Telegram makes of markup, or raise
   :class:`EntityParseError` with Telegram's wording for markup it refuses.
@@ -30,6 +32,8 @@ __all__ = [
     "apply_entities_as_html",
     "apply_entities_as_markdown",
     "apply_entities_as_markdown_v2",
+    "escape_html",
+    "escape_markdown",
     "parse",
     "parse_html",
     "parse_markdown",
@@ -383,6 +387,53 @@ def apply_entities_as_markdown(text: str, entities: Optional[Sequence[Any]]) -> 
     the text.
     """
     return _render(text, entities, _Markdown(text))
+
+
+# -- plain text -> markup ------------------------------------------------------------------------
+
+def escape_html(text: str) -> str:
+    """``text`` for ``parse_mode="HTML"``: ``&``, ``<``, ``>`` and ``"`` written as
+    character references, so Telegram shows it as it is, with no entity. The result may also
+    stand in an attribute value (``<a href="...">``)."""
+    return _html_escape(text, quote=True)
+
+
+_V1_SPECIAL = re.compile(r"([_*`\[])")
+_V2_URL_SPECIAL = re.compile(r"([)\\])")
+_V2_CONTEXTS = {"pre": _V2_VERBATIM_SPECIAL, "code": _V2_VERBATIM_SPECIAL,
+                "text_link": _V2_URL_SPECIAL, "custom_emoji": _V2_URL_SPECIAL}
+
+
+def escape_markdown(text: str, version: int = 2, entity_type: Optional[str] = None) -> str:
+    """``text`` with a backslash before each character that Markdown would read as markup,
+    so Telegram shows it as it is, with no entity.
+
+    ``version=2`` is for ``parse_mode="MarkdownV2"``. ``entity_type`` says where the text
+    goes: None for plain text (or inside bold, italic, a link's text, ...), where every
+    special character is escaped; ``"pre"`` or ``"code"``, where only the backquote and the
+    backslash are; ``"text_link"`` or ``"custom_emoji"`` for the URL between the
+    parentheses, where only ``)`` and the backslash are. (The plain-text escaping is also
+    right in those places, only longer.)
+
+    ``version=1`` is for the legacy ``parse_mode="Markdown"``: ``_``, ``*``, the backquote
+    and ``[`` are escaped; that mode cannot escape anything inside an entity.
+    """
+    if version == 1:
+        if entity_type is not None:
+            raise ValueError("legacy Markdown (version=1) has no escaping inside an entity: "
+                             "use version=2 (MarkdownV2) or HTML for entity_type=%r"
+                             % (entity_type,))
+        return _V1_SPECIAL.sub(r"\\\1", text)
+    if version != 2:
+        raise ValueError("version must be 1 (parse_mode='Markdown') or 2 "
+                         "(parse_mode='MarkdownV2'), not %r" % (version,))
+    if entity_type is None or entity_type in _V2_MARKS and entity_type not in _V2_CONTEXTS:
+        return _V2_SPECIAL.sub(r"\\\1", text)
+    if entity_type not in _V2_CONTEXTS:
+        raise ValueError("unknown entity_type %r: give None for plain text, 'pre', 'code', "
+                         "'text_link' or 'custom_emoji' (or another MarkdownV2 entity type)"
+                         % (entity_type,))
+    return _V2_CONTEXTS[entity_type].sub(r"\\\1", text)
 
 
 # -- markup -> entities -------------------------------------------------------------------------
