@@ -26,9 +26,12 @@ setup(
         # Telegram Passport decryption and Web App init data signatures
         "passport": ["cryptography>=3.1"],
         "test": ["pytest>=7", "pytest-timeout>=2", "cryptography", "flask"],
-        "docs": ["sphinx>=7", "myst-parser>=2"],
+        "docs": ["sphinx>=7", "myst-parser>=2", "furo"],
         "dev": ["ruff", "mypy"],
     },
+    # the emulator's fixtures in every pytest run; named as the module, so that naming it
+    # again (-p, pytest_plugins) finds it registered and does not register it twice
+    entry_points={"pytest11": ["telegrambot.testing.pytest_plugin = telegrambot.testing.pytest_plugin"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Topic :: Communications :: Chat",

@@ -39,23 +39,46 @@ What it offers:
 
 ``check_shape(obj, "Message")`` asserts that an object is shaped as the Bot API declares.
 
-For pytest, enable the plugin (``-p telegrambot.testing.pytest_plugin``) to get the
-``emulator`` and ``bot`` fixtures. From a shell: ``python -m telegrambot emulator``.
+For pytest, the plugin :mod:`telegrambot.testing.pytest_plugin` (registered when the
+package is installed) gives the ``emulator``, ``bot``, ``delegator_bot`` and ``webhook_bot``
+fixtures. From a shell: ``python -m telegrambot emulator``.
 """
 
-from typing import Any
-
-from ._facts import facts
-from .emulator import DEFAULT_TOKEN, Emulator, EmulatorTimeout, Request, StoredFile
-from .people import SimChat, SimUser
-from .rules import Rules
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["DEFAULT_TOKEN", "Emulator", "EmulatorTimeout", "Request", "Rules", "SimChat",
            "SimUser", "StoredFile", "check_shape"]
+
+if TYPE_CHECKING:
+    from .emulator import DEFAULT_TOKEN, Emulator, EmulatorTimeout, Request, StoredFile
+    from .people import SimChat, SimUser
+    from .rules import Rules
+
+# imported when first used, so that loading the pytest plugin (a submodule) stays cheap
+_LAZY = {"DEFAULT_TOKEN": "emulator", "Emulator": "emulator", "EmulatorTimeout": "emulator",
+         "Request": "emulator", "StoredFile": "emulator", "SimChat": "people",
+         "SimUser": "people", "Rules": "rules"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+    import importlib
+
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> Any:
+    return sorted(set(globals()) | set(__all__))
 
 
 def check_shape(obj: Any, type_name: str) -> None:
     """Assert that ``obj`` is shaped as the Bot API type ``type_name`` (e.g. 'Message',
     'Update', 'Array of ChatMember') declares: required fields present, no unknown field,
     value types as declared, recursively."""
+    from ._facts import facts
+
     facts().check(obj, type_name, type_name)
