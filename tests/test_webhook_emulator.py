@@ -85,12 +85,13 @@ def test_run_webhook_sets_the_webhook_and_serves(emulator, bot):
 def test_run_webhook_stopped_from_a_handler_still_handles_what_was_accepted(emulator, bot):
     alice = emulator.user("Alice")
     received, runs = [], []
-    release = threading.Event()
+    release, holding = threading.Event(), threading.Event()
     stop_took = []
 
     def handle(msg):
         received.append(msg["text"])
         if msg["text"] == "first":
+            holding.set()
             release.wait(10)
             started = time.monotonic()
             runs[0].stop()
@@ -99,7 +100,10 @@ def test_run_webhook_stopped_from_a_handler_still_handles_what_was_accepted(emul
     runs.append(run_webhook(bot, handle, host="127.0.0.1", port=0, path="/tg"))
     run = runs[0]
     alice.send("first")
-    emulator.wait_until(lambda: received == ["first"])
+    # an event, not emulator.wait_until: the handler runs after the emulator's last change
+    # (the webhook's 200), so a predicate on it could be checked too early and never again
+    assert holding.wait(10)
+    assert received == ["first"]
     for text in ("second", "third", "fourth"):
         alice.send(text)
     emulator.wait_until(lambda: run.updates.qsize() == 3)  # accepted: answered 200
