@@ -7,6 +7,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)  # document the working tree, installed or not
+sys.path.insert(0, os.path.join(HERE, "_ext"))
 
 with open(os.path.join(ROOT, "telegrambot", "__init__.py"), encoding="utf-8") as f:
     release = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
@@ -20,6 +21,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
     "myst_parser",
+    "apiref",  # docs/_ext/apiref.py: the method reference, generated from the code
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -33,8 +35,10 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 
-html_theme = "alabaster"
+html_theme = "furo"  # readable column, search box, light and dark modes
 html_title = "telegrambot %s" % release
+html_static_path = ["_static"]
+html_css_files = ["telegrambot.css"]
 
 
 # -- generated tables ------------------------------------------------------------------------
@@ -56,7 +60,8 @@ class _Table(SphinxDirective):
         raise NotImplementedError
 
     def run(self):
-        lines = [".. list-table::", "   :header-rows: 1", "   :widths: " + self.widths, ""]
+        lines = [".. list-table::", "   :header-rows: 1", "   :widths: " + self.widths,
+                 "   :class: telegrambot-generated", ""]
         for row in [self.header] + list(self.rows()):
             lines.append("   * - " + row[0])
             lines.extend("     - " + cell for cell in row[1:])
@@ -66,28 +71,18 @@ class _Table(SphinxDirective):
 
 
 class MethodsTable(_Table):
-    """``.. telegrambot-methods::``: every Bot API method with its Python signature."""
+    """``.. telegrambot-methods::``: every Bot API method, linked to its entry below."""
 
-    header = ("method", "snake_case alias", "positional parameters", "returns")
-    widths = "25 25 30 20"
+    header = ("method", "snake_case alias", "returns")
+    widths = "36 36 28"
 
     def rows(self):
-        import inspect
-
-        from telegrambot._methods import METHODS, Methods
+        from telegrambot._methods import METHODS
 
         for name in sorted(METHODS, key=str.lower):
             info = METHODS[name]
-            params = inspect.signature(getattr(Methods, name)).parameters.values()
-            positional = [p.name for p in params
-                          if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"]
-            alias = "``%s``" % info.alias if info.alias != name else ""
-            yield (
-                "`%s <%s%s>`__" % (name, API_DOCS, name.lower()),
-                alias or "(same)",
-                ", ".join("``%s``" % p for p in positional) or "(none)",
-                " or ".join(info.returns),
-            )
+            alias = "``%s``" % info.alias if info.alias != name else "(same)"
+            yield (":meth:`~telegrambot.bot.Bot.%s`" % name, alias, " or ".join(info.returns))
 
 
 class TypesTable(_Table):
