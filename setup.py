@@ -34,6 +34,12 @@ setup(
     entry_points={"pytest11": ["telegrambot.testing.pytest_plugin = telegrambot.testing.pytest_plugin"]},
     classifiers=[
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Topic :: Communications :: Chat",
         "Intended Audience :: Developers",
     ],
