@@ -34,6 +34,7 @@ def _markups(text):
 
 @pytest.fixture
 def alice(emulator):
+    emulator.rules.flood = False  # many messages to one chat, quickly: parse_mode is tested here
     return emulator.user("Alice")
 
 
