@@ -67,6 +67,8 @@ def _pairs(init_data: Union[str, bytes]) -> List[Tuple[str, str]]:
     if len(init_data) > MAX_INIT_DATA_LENGTH:
         raise InvalidInitData("init data is %d characters long, more than the %d allowed"
                               % (len(init_data), MAX_INIT_DATA_LENGTH))
+    if not init_data:
+        return []  # parse_qsl's strict parsing refuses "" before Python 3.10, accepts it after
     try:
         pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True,
                           max_num_fields=_MAX_FIELDS, errors="strict")
