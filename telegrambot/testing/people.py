@@ -350,12 +350,14 @@ class SimUser:
         None if it sent none or removed it since. (Messages keep only inline keyboards, so
         this is read from the bot's requests.)"""
         with self.emulator._lock:
-            requests = list(self.emulator.requests)
+            requests = [r for r in self.emulator.requests
+                        if isinstance(r.params.get("reply_markup"), dict)
+                        and r.params.get("chat_id") in (self.id, str(self.id))]
+        # a message can be seen before its request has its status: wait for those answers
+        self.emulator.wait_until(lambda: all(r.ready for r in requests))
         for request in reversed(requests):
-            markup = request.params.get("reply_markup")
-            if request.status != 200 or not isinstance(markup, dict):
-                continue
-            if request.params.get("chat_id") not in (self.id, str(self.id)):
+            markup = request.params["reply_markup"]
+            if request.status != 200:
                 continue
             if "keyboard" in markup:
                 return markup["keyboard"]
