@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from telegrambot._methods import METHODS
+from telegrambot._methods import METHODS, RENAMED_PARAMS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "docs", "_ext"))
@@ -25,10 +25,13 @@ def test_every_parameter_has_a_row(method):
     expected = set(api)
     if METHODS[method].msg_identifier:
         expected = (expected - MESSAGE_TARGET) | {"msg_identifier"}
-    assert set(rows) == expected
+    old_names = RENAMED_PARAMS.get(method, {})
+    assert set(rows) == expected | set(old_names)
     for name, row in rows.items():
         assert row.types and row.meaning
-        if name != "msg_identifier":
+        if name in old_names:
+            assert row.deprecated and not row.required and old_names[name] in row.meaning
+        elif name != "msg_identifier":
             assert row.required == (name in METHODS[method].required)
             assert row.deprecated == bool(api[name].get("deprecated"))
             for type_name in api[name]["types"]:
@@ -73,6 +76,9 @@ def test_the_rst_of_a_method_links_the_official_docs_and_lists_each_parameter():
     assert "`ReplyParameters <https://core.telegram.org/bots/api#replyparameters>`__" in text
     assert text.count("      * - :tgparam:") == len(list(apiref.rows("sendMessage")))
     assert "No parameters." in "\n".join(apiref.method_rst("getMe"))
+    promote = "\n".join(apiref.method_rst("promoteChatMember"))
+    assert ":tgparam:`can_manage_voice_chats` *deprecated*" in promote
+    assert "Old name of ``can_manage_video_chats``" in promote
     edit = "\n".join(apiref.method_rst("editMessageText"))
     assert "Bot.editMessageText(msg_identifier, text, *, ...)" in edit
     assert "``(chat_id, message_id)`` or ``(inline_message_id,)``" in edit

@@ -415,6 +415,13 @@ def signature_params(method: str) -> List[inspect.Parameter]:
     return [p for p in params if p.name != "self" and p.name not in COMMON]
 
 
+def _renamed(method: str) -> Dict[str, str]:
+    """The old parameter names ``Bot.<method>`` still takes: {old: new}."""
+    import telegrambot._methods as generated
+
+    return getattr(generated, "RENAMED_PARAMS", {}).get(method, {})
+
+
 def rows(method: str) -> Iterator[Row]:
     """One row per parameter of ``Bot.<method>``, in the order of its signature."""
     api = {p["name"]: p for p in facts()["methods"][method]["params"]}
@@ -424,6 +431,11 @@ def rows(method: str) -> Iterator[Row]:
             yield Row(param.name, "``(chat_id, message_id)`` or ``(inline_message_id,)``",
                       required, False, "The message: in a chat, or sent through inline mode.",
                       True)
+            continue
+        new_name = _renamed(method).get(param.name)
+        if new_name is not None:  # an old name the method still takes
+            yield Row(param.name, _type_text(api[new_name]["types"]), False, True,
+                      "Old name of ``%s``, taken for it." % new_name, True)
             continue
         fact = api[param.name]
         line, described = meaning(method, param.name)
