@@ -146,6 +146,11 @@ def test_a_429_holds_the_other_calls_to_that_chat(emulator):
         waiting = threading.Thread(target=bot.sendMessage, args=(alice.id, "first"))
         waiting.start()
         emulator.wait_for_request("sendMessage", predicate=lambda r: r.status == 429)
+        # the emulator has answered 429; wait until the client has read it and set the hold
+        limiter, deadline = bot.rate_limiter, time.monotonic() + 5
+        while limiter.retries_after_429 == 0:
+            assert time.monotonic() < deadline, "the 429 never reached the limiter"
+            time.sleep(0.001)
         bot.sendMessage(bob.id, "another chat goes at once")
         bot.sendMessage(alice.id, "second")  # waits for the hold on Alice's chat
         waiting.join(5)
