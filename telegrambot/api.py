@@ -513,15 +513,58 @@ def _as_timeout(value: TimeoutLike, default: urllib3.Timeout) -> urllib3.Timeout
 
 
 def _tracking(connection_cls: Any, sockets: Any, lock: Any) -> Any:
-    """A connection class that records its sockets in ``sockets`` (to abort a long poll)."""
+    """A connection class that records its sockets in ``sockets`` (to abort a long poll),
+    each from before it connects, so that a connect still in progress can be cut short."""
 
     class TrackingConnection(connection_cls):  # type: ignore[misc, valid-type]
+        def _new_conn(self) -> socket.socket:
+            # urllib3's own, but with the socket recorded before connect(): shutting a
+            # connecting socket down ends its connect() at once
+            try:
+                return _connect((self._dns_host, self.port), self.timeout,
+                                self.source_address, self.socket_options, sockets, lock)
+            except socket.gaierror as e:
+                raise _NewConnectionError(self, f"Failed to resolve {self.host!r}: {e}") from e
+            except socket.timeout as e:
+                raise _ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                ) from e
+            except OSError as e:
+                raise _NewConnectionError(self, f"Failed to establish a new connection: {e}") from e
+
         def connect(self) -> None:
             super().connect()
             with lock:
                 sockets.add(self.sock)
 
     return TrackingConnection
+
+
+def _connect(address: Tuple[str, int], timeout: Any, source_address: Any, options: Any,
+             sockets: Any, lock: Any) -> socket.socket:
+    """A connected socket to ``address`` (each address the name resolves to in turn), put
+    in ``sockets`` before it connects."""
+    host, port = address
+    error: Optional[OSError] = None
+    families = urllib3.util.connection.allowed_gai_family()
+    for family, kind, proto, _, where in socket.getaddrinfo(host.strip("[]"), port, families,
+                                                             socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in options or ():
+                sock.setsockopt(*option)
+            if isinstance(timeout, (int, float)):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            with lock:
+                sockets.add(sock)
+            sock.connect(where)
+            return sock
+        except OSError as e:
+            error = e
+            sock.close()
+    raise error if error is not None else OSError(f"no address found for {host!r}")
 
 
 def _close_idle(manager: Any) -> None:
@@ -629,7 +672,8 @@ class Transport:
         _close_idle(self._poll_manager)
 
     def abort_long_poll(self) -> None:
-        """Make an in-flight long poll (``getUpdates``) fail at once with a NetworkError.
+        """Make an in-flight long poll (``getUpdates``) fail at once with a NetworkError,
+        also while its connection is still being made.
 
         Works on direct connections; through a proxy the poll ends at its own timeout.
         """

@@ -15,17 +15,26 @@ newer than this library), the loop records it under ``'_update_type'`` in the ob
   your own ``queue.Queue`` as ``source``.
 
 Every loop is stopped by its ``stop()`` or by ``bot.stop()``, within ``timeout`` seconds,
-even in the middle of a long poll. A bot polls with one :class:`MessageLoop` at a time (two
-would each get every update): starting another while one runs raises RuntimeError.
+even in the middle of a long poll or while its connection is still being made. A bot polls
+with one :class:`MessageLoop` at a time (two would each get every update): starting another
+while one runs raises RuntimeError.
+
+What is accepted is handed over (see :doc:`/delivery`): for polling, an update is accepted
+once its offset is confirmed, and the offset moves past an update only once its handler
+returned, so a fault never loses or repeats one; on stop, the offset reached is confirmed to
+the server and kept on the bot, so the bot's next polling loop starts after the last update
+handed over even if that confirmation failed. For a queue-fed loop, whatever is in the queue
+was accepted: ``stop()`` hands it over first, and reports at ERROR, with their update_ids,
+the updates it could not hand over within its timeout.
 
 Staying up while polling: network faults, non-JSON answers (an HTML 502) and server
 errors are logged and retried with a doubling delay (at most :data:`BACKOFF_MAX` seconds);
 429 waits ``retry_after``; 409 (a webhook is set, or another poller) is logged with what
-to do and retried with backoff; 401 ends the loop (``loop.exception`` holds the error).
-The offset moves past an update only once its handler returned, so a fault never loses
-or repeats an update; on stop, the offset reached is confirmed to the server. When the
-update_ids go back (Telegram numbers them afresh after a week without updates), the loop
-follows. An exception in a handler is logged with its traceback and the next update follows.
+to do and retried with backoff; 401 (a wrong token) and 404 (a wrong ``api_url``, a deleted
+bot) end the loop with an ERROR saying what to check (``loop.exception`` holds the error).
+When the update_ids go back (Telegram numbers them afresh after a week without updates),
+the loop follows. An exception in a handler is logged with its traceback and the next
+update follows.
 """
 
 import json
@@ -33,12 +42,18 @@ import logging
 import queue
 import threading
 import time
-import weakref
-from collections import deque
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from ._flavor import UPDATE_TYPE_KEY, flavor, update_flavors
-from .exception import ConflictError, TooManyRequestsError, UnauthorizedError
+from .api import redact
+from .core.ordering import FORGOTTEN, LATE, RENUMBERED, REPEAT, Reorderer, id_ranges
+from .exception import (
+    BadHTTPResponse,
+    ConflictError,
+    TelegramError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
 
 __all__ = ["MessageLoop", "Webhook", "OrderedWebhook", "bot_message_loop", "bot_stop"]
 
@@ -52,6 +67,8 @@ BACKOFF_MAX = 30.0
 #: than those handed over as a new numbering, not as a late arrival: Telegram numbers
 #: updates afresh after a week without any.
 RENUMBER_IDLE = 3600.0
+#: Most updates the queue that :class:`Webhook` makes for itself holds (``maxsize``).
+QUEUE_SIZE = 1000
 
 Handler = Union[None, Callable[[Dict[str, Any]], Any], Dict[Optional[str], Callable[..., Any]]]
 
@@ -69,18 +86,44 @@ class _Stop:
     __slots__ = ()
 
 
-# ------------------------------------------------------------------ registry per bot
+# ------------------------------------------------------------------ a bot's receiving state
 
-_loops: "weakref.WeakKeyDictionary[Any, List[_Loop]]" = weakref.WeakKeyDictionary()
-# the bot's polling loop, while its thread runs (even once stopped from a handler)
-_pollers: "weakref.WeakKeyDictionary[Any, MessageLoop]" = weakref.WeakKeyDictionary()
-_loops_lock = threading.Lock()
+
+class _Receiving:
+    """What the loops of one bot share, kept on the bot (``bot._receiving``): the loops
+    running, the polling loop (while its thread runs, even once stopped from a handler),
+    and the offset polling got to (the update after the last one handed to a handler), so
+    that the bot's next polling loop starts there."""
+
+    __slots__ = ("loops", "poller", "offset")
+
+    def __init__(self) -> None:
+        self.loops: List[_Loop] = []
+        self.poller: Optional[MessageLoop] = None
+        self.offset: Optional[int] = None
+
+
+# guards every bot's _Receiving (its creation and its changes); never held across I/O
+_state_lock = threading.Lock()
+
+
+def _receiving(bot: Any) -> _Receiving:
+    """The receiving state of ``bot``, made on first use."""
+    state = getattr(bot, "_receiving", None)
+    if state is None:
+        with _state_lock:
+            state = getattr(bot, "_receiving", None)
+            if state is None:
+                state = _Receiving()
+                bot._receiving = state
+    return state
 
 
 def _register(loop: "_Loop") -> None:
     """Record a starting loop; (re)start the bot's scheduler, its events going to the loop."""
-    with _loops_lock:
-        _loops.setdefault(loop.bot, []).append(loop)
+    state = _receiving(loop.bot)
+    with _state_lock:
+        state.loops.append(loop)
         scheduler = loop.bot.scheduler
         scheduler.on_event(loop._dispatch_event)
         scheduler.run_as_thread()
@@ -89,8 +132,9 @@ def _register(loop: "_Loop") -> None:
 def _unregister(loop: "_Loop") -> Optional[threading.Thread]:
     """Forget a loop. If the bot has no other, tell its scheduler to stop and return the
     scheduler's thread (to be joined); else hand the events to another loop."""
-    with _loops_lock:
-        loops = _loops.get(loop.bot, [])
+    state = _receiving(loop.bot)
+    with _state_lock:
+        loops = state.loops
         if loop in loops:
             loops.remove(loop)
         scheduler = loop.bot.scheduler
@@ -130,6 +174,7 @@ class _Loop:
         #: The exception that ended the loop (an UnauthorizedError), else None.
         self.exception: Optional[BaseException] = None
         self._stopping = threading.Event()
+        self._deadline: Optional[float] = None  # when a stop must be done (time.monotonic())
         self._thread: Optional[threading.Thread] = None
         # set when the thread is done; waited on instead of Thread.join, which Ctrl-C can
         # leave believing a running thread has ended (CPython 3.11, _wait_for_tstate_lock)
@@ -209,6 +254,7 @@ class _Loop:
         if self.is_alive():
             raise RuntimeError("this loop is already running")
         self._stopping.clear()
+        self._deadline = None
         self._ended.clear()
         self.exception = None
         _register(self)
@@ -221,11 +267,20 @@ class _Loop:
     def _run(self, **kwargs: Any) -> None:
         try:
             self._serve(**kwargs)
-        except UnauthorizedError as e:
+        except (TelegramError, BadHTTPResponse) as e:
             self.exception = e
-            log.error(
-                "the Bot API rejected the bot token (%s): check the token; the loop has ended", e
-            )
+            if _fatal_status(e) == 404:
+                log.error(
+                    "getUpdates answered 404 Not Found (%s): check api_url (%s) and that the "
+                    "bot still exists (a deleted bot's token gets 404); the loop has ended",
+                    e,
+                    redact(str(getattr(self.bot, "api_url", "?"))),
+                )
+            else:
+                log.error(
+                    "the Bot API rejected the bot token (%s): check the token; the loop has ended",
+                    e,
+                )
         except BaseException as e:  # a bug: keep it visible
             self.exception = e
             log.exception("the loop ended on an unexpected error")
@@ -265,17 +320,30 @@ class _Loop:
         current = threading.current_thread()
         return current is self._thread or current is self.bot.scheduler._thread
 
+    def _begin_stop(self, deadline: float) -> None:
+        """Tell the loop to stop, finishing its work by ``deadline`` (time.monotonic())."""
+        self._deadline = deadline
+        self._stopping.set()
+        self._interrupt()
+
     def stop(self, timeout: float = 2.0) -> None:
-        """End the loop's thread (and the scheduler, if no other loop of the bot runs).
+        """End the loop's thread (and the scheduler, if no other loop of the bot runs),
+        waiting at most ``timeout`` seconds.
+
+        A queue-fed loop first hands over what is still queued (and held, for ordering):
+        those updates were accepted. What it cannot hand over within ``timeout`` is logged
+        at ERROR with its update_ids. Polling ends after the update being handled; the
+        offset reached is confirmed to the server, and the bot's next polling loop starts
+        there.
 
         Called from a handler (of an update or an event), it returns at once and the loop
-        ends once that handler has returned: waiting would wait for the caller itself.
+        ends once that handler has returned (and, for a queue-fed loop, what is queued has
+        been handed over, within ``timeout``): waiting would wait for the caller itself.
         """
         deadline = time.monotonic() + timeout
-        self._stopping.set()
+        self._begin_stop(deadline)
         thread = self._thread
         if self._in_handler():
-            self._interrupt()
             _unregister(self)
             return
         if thread is not None:
@@ -283,13 +351,17 @@ class _Loop:
                 self._interrupt()
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    log.warning("%s did not end within %.1f s", thread.name, timeout)
+                    self._late(thread, timeout)
                     break
                 self._ended.wait(min(left, 0.05))
             thread.join(max(0.0, deadline - time.monotonic()))
         scheduler_thread = _unregister(self)
         if scheduler_thread is not None and scheduler_thread is not threading.current_thread():
             scheduler_thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _late(self, thread: threading.Thread, timeout: float) -> None:
+        """stop() ran out of time with the thread still running (in a handler)."""
+        log.warning("%s did not end within %.1f s", thread.name, timeout)
 
     def join(self, timeout: Optional[float] = None) -> bool:
         """Wait for the loop to end; True if it has."""
@@ -302,6 +374,19 @@ class _Loop:
 
 def _update_id(update: Any) -> Any:
     return update.get("update_id") if isinstance(update, dict) else None
+
+
+def _fatal_status(e: BaseException) -> Optional[int]:
+    """401 or 404 if ``e`` says the token or the URL is wrong (polling cannot go on)."""
+    if isinstance(e, UnauthorizedError):
+        return 401
+    if isinstance(e, TelegramError):
+        code = e.error_code
+    elif isinstance(e, BadHTTPResponse):
+        code = e.status
+    else:
+        return None
+    return code if code in (401, 404) else None
 
 
 class MessageLoop(_Loop):
@@ -331,7 +416,8 @@ class MessageLoop(_Loop):
             updates keep coming, the next getUpdates follows at once).
         :param timeout: long-poll ``timeout`` of getUpdates, in seconds.
         :param allowed_updates: update types to receive (``allowed_updates`` of getUpdates).
-        :param offset: the first update_id to ask for (default: where the server left off).
+        :param offset: the first update_id to ask for (default: after the last update an
+            earlier loop of this bot handed over, else where the server left off).
         """
         return self._start(
             dict(relax=relax, timeout=timeout, allowed_updates=allowed_updates, offset=offset)
@@ -340,14 +426,15 @@ class MessageLoop(_Loop):
     def _start(self, kwargs: Dict[str, Any]) -> "MessageLoop":
         # One poller per bot: two would each get every update. One stopped from its
         # handler may still be finishing: the new one waits for it and goes on from its offset.
-        with _loops_lock:
-            previous = _pollers.get(self.bot)
+        state = _receiving(self.bot)
+        with _state_lock:
+            previous = state.poller
             if previous is not None and previous is not self and not previous._stopping.is_set():
                 raise RuntimeError(
                     "this bot is already polling for updates (each poller would get every "
                     "update): stop that loop (bot.stop()) before starting another"
                 )
-            _pollers[self.bot] = self
+            state.poller = self
         return super()._start(dict(kwargs, previous=previous))
 
     def _interrupt(self) -> None:
@@ -357,12 +444,15 @@ class MessageLoop(_Loop):
                 abort()
 
     def _serve(self, **kwargs: Any) -> None:
+        state = _receiving(self.bot)
         try:
             self._poll(**kwargs)
         finally:
-            with _loops_lock:  # from now on, a new poller need not wait for this one
-                if _pollers.get(self.bot) is self:
-                    del _pollers[self.bot]
+            with _state_lock:  # from now on, a new poller need not wait for this one
+                if self.offset is not None:
+                    state.offset = self.offset
+                if state.poller is self:
+                    state.poller = None
 
     def _poll(
         self,
@@ -377,8 +467,8 @@ class MessageLoop(_Loop):
             while not previous._ended.wait(0.05):
                 if stopping.is_set():
                     return
-            if offset is None:
-                offset = previous.offset
+        if offset is None:
+            offset = _receiving(self.bot).offset
         self.offset = offset
         failures = 0
         confirmed = offset
@@ -391,9 +481,9 @@ class MessageLoop(_Loop):
                 updates = self.bot.getUpdates(
                     offset=self.offset, timeout=timeout, allowed_updates=allowed_updates
                 )
-            except UnauthorizedError:
-                raise
             except Exception as e:
+                if _fatal_status(e) is not None:
+                    raise
                 if stopping.is_set():
                     break
                 failures += 1
@@ -461,23 +551,38 @@ class MessageLoop(_Loop):
         try:
             self.bot.getUpdates(offset=self.offset, limit=1, timeout=0, request_timeout=1.0)
         except Exception as e:
-            log.warning("could not confirm handled updates up to %s: %s", self.offset, e)
+            log.warning(
+                "could not confirm handled updates up to %s (%s): this bot's next polling "
+                "loop starts after them; another process polling with the token may get "
+                "them again",
+                self.offset,
+                e,
+            )
+
+
+_NOTHING = object()  # what a queue get that timed out gives
 
 
 class Webhook(_Loop):
     """Hands updates fed to it (webhook payloads) to ``handle``, in arrival order.
 
     ``Webhook(bot, handle).run_as_thread()``, then ``feed(data)`` from any thread.
-    ``source`` is the queue to read (one is made if None); other code may put updates
-    (dicts, or JSON as str/bytes) there directly.
+    ``source`` is the queue to read; without one, a queue of at most ``maxsize`` updates
+    is made (0: unbounded), and :meth:`feed` waits while it is full. Other code may put
+    updates (dicts, or JSON as str/bytes) in the queue directly.
+
+    Every update in the queue counts as accepted: :meth:`stop` hands over what is queued
+    before the loop ends (see :meth:`_Loop.stop`); stop whatever fills the queue first.
     """
 
     _thread_name = "telegrambot-queue"
 
-    def __init__(self, bot: Any, handle: Handler = None, source: Any = None) -> None:
+    def __init__(
+        self, bot: Any, handle: Handler = None, source: Any = None, *, maxsize: int = QUEUE_SIZE
+    ) -> None:
         super().__init__(bot, handle)
         if source is None:
-            source = queue.Queue()
+            source = queue.Queue(maxsize)
         elif not (
             callable(getattr(source, "get", None)) and callable(getattr(source, "put", None))
         ):
@@ -486,16 +591,21 @@ class Webhook(_Loop):
             )
         self.source = source
         self._sentinel = _Stop()  # a new one each start: one left behind is not ours
-        self._woken = False
-        self._wait: Optional[float] = None  # how long a get() may block (ordering deadlines)
+        self._woken = False  # the sentinel was put for this stop
+        # a stop that ran out of time: nothing more is handed over; what is reported lost
+        self._abandon_lock = threading.Lock()
+        self._abandoned = False
+        self._reported: set = set()
+        self._reported_keep: List[Any] = []
 
-    def feed(self, data: Union[Dict[str, Any], str, bytes]) -> None:
+    def feed(self, data: Union[Dict[str, Any], str, bytes], timeout: Optional[float] = None) -> None:
         """Queue one `Update <https://core.telegram.org/bots/api#update>`_ (a dict, or its
-        JSON as str or bytes). Raises ValueError for data that is not an update."""
+        JSON as str or bytes). Raises ValueError for data that is not an update; waits
+        while the queue is full, at most ``timeout`` seconds (then raises queue.Full)."""
         update = _as_update(data)
         if not isinstance(update.get("update_id"), int):
             raise ValueError("an update needs an integer update_id")
-        self.source.put(update)
+        self.source.put(update, True, timeout)
 
     def run_as_thread(self) -> "Webhook":
         """Start handling fed updates on a thread; returns self."""
@@ -505,6 +615,9 @@ class Webhook(_Loop):
         if not self.is_alive():  # a running one keeps its own (and super() refuses it)
             self._sentinel = _Stop()
             self._woken = False
+            self._abandoned = False
+            self._reported = set()
+            self._reported_keep = []
         return super()._start(kwargs)
 
     def _interrupt(self) -> None:
@@ -515,123 +628,233 @@ class Webhook(_Loop):
             except (AttributeError, queue.Full):
                 pass  # the loop sees the stop flag with its next update
 
-    def _items(self) -> Any:
-        """Updates from the source as dicts, until stopped; yields None on a get timeout."""
-        get = self.source.get
-        sentinel = self._sentinel
-        stopping = self._stopping
-        while True:
-            try:
-                item = get(True, self._wait)
-            except queue.Empty:
-                yield None
-                continue
-            if type(item) is not dict:
-                if type(item) is _Stop:
-                    if item is sentinel:
-                        return
-                    continue  # left by an earlier loop on the same queue
-                try:
-                    item = _as_update(item)
-                except ValueError as e:
-                    log.error("not an update, skipped: %s", e)
-                    continue
-            yield item
-            if stopping.is_set():
-                return  # what is still queued stays there for the next reader
+    def _unwrap(self, item: Any) -> Any:
+        """A queued item that is not a dict: an update as JSON, a wake-up, or junk (None)."""
+        if type(item) is _Stop:
+            return None  # ours, or left by an earlier loop on the same queue
+        try:
+            return _as_update(item)
+        except ValueError as e:
+            log.error("not an update, skipped: %s", e)
+            return None
 
     def _serve(self) -> None:
+        get = self.source.get
         dispatch = self._dispatch
-        for update in self._items():
-            if update is not None:
+        stopping = self._stopping
+        while not stopping.is_set():
+            item = get()
+            if type(item) is not dict:
+                item = self._unwrap(item)
+                if item is None:
+                    continue
+            dispatch(item)
+        self._drain()
+
+    # -- what an ordering loop changes
+
+    def _ready(self, update: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """The updates to hand over now that ``update`` came (in a stopping loop)."""
+        return [update]
+
+    def _flush(self) -> List[Dict[str, Any]]:
+        """Take out what the loop holds back (an ordering loop's held updates)."""
+        return []
+
+    def _holding(self) -> List[Dict[str, Any]]:
+        """A look at what the loop holds back, from another thread (nothing taken out)."""
+        return []
+
+    # -- stopping: hand over what was accepted
+
+    def _drain(self) -> None:
+        """The loop is stopping: hand over what is still queued, then what is held, until
+        the stop's deadline; then report what is left (see :meth:`_give_up`)."""
+        deadline = self._deadline
+        if deadline is None:
+            deadline = time.monotonic() + 2.0
+        get = self.source.get
+        dispatch = self._dispatch
+        final = False
+        while not final:
+            if self._abandoned or time.monotonic() >= deadline:
+                self._give_up([])
+                return
+            try:
+                item = get(False)
+            except queue.Empty:
+                ready = self._flush()
+                final = True
+            else:
+                if type(item) is not dict:
+                    item = self._unwrap(item)
+                    if item is None:
+                        continue
+                ready = self._ready(item)
+            for i, update in enumerate(ready):
+                if self._abandoned or time.monotonic() >= deadline:
+                    self._give_up(ready[i:])
+                    return
                 dispatch(update)
+
+    def _give_up(self, pending: List[Dict[str, Any]]) -> None:
+        """Out of time (on the loop's thread): take what is left out of the queue and
+        report at ERROR what stop() has not reported yet."""
+        with self._abandon_lock:
+            lost = [u for u in pending + self._take_queued() + self._flush()
+                    if id(u) not in self._reported]
+            self._note_reported(lost)
+        if lost:
+            log.error(
+                "stopping: %d accepted updates were not handed over within the stop's "
+                "timeout and are lost: update_ids %s",
+                len(lost),
+                id_ranges(_update_id(update) for update in lost),
+            )
+
+    def _late(self, thread: threading.Thread, timeout: float) -> None:
+        """stop() ran out of time while the loop runs a handler: from now on it hands
+        nothing more over; what it had not handed over yet is reported here, at once, in
+        case the process ends before that handler returns."""
+        with self._abandon_lock:
+            self._abandoned = True
+            lost = [u for u in self._take_queued() + self._holding()
+                    if id(u) not in self._reported]
+            self._note_reported(lost)
+        if not lost:
+            log.warning("%s did not end within %.1f s (a handler is still running)",
+                        thread.name, timeout)
+            return
+        log.error(
+            "stopping: %s did not end within %.1f s (a handler is still running); "
+            "%d accepted updates were not handed over and are lost: update_ids %s",
+            thread.name,
+            timeout,
+            len(lost),
+            id_ranges(_update_id(update) for update in lost),
+        )
+
+    def _take_queued(self) -> List[Dict[str, Any]]:
+        taken: List[Dict[str, Any]] = []
+        get = self.source.get
+        while True:
+            try:
+                item = get(False)
+            except queue.Empty:
+                return taken
+            if type(item) is not dict:
+                item = self._unwrap(item)
+                if item is None:
+                    continue
+            taken.append(item)
+
+    def _note_reported(self, updates: List[Dict[str, Any]]) -> None:
+        self._reported.update(id(u) for u in updates)
+        self._reported_keep.extend(updates)  # alive, so their id() stays theirs
 
 
 class OrderedWebhook(Webhook):
     """Like :class:`Webhook`, but hands updates over in update_id order.
 
     An update that arrives before a smaller update_id is held until the gap is filled, at
-    most ``maxhold`` seconds; a smaller update_id arriving after that is discarded (so is
-    a repeated one), unless no update came for :data:`RENUMBER_IDLE` seconds: then it
-    starts a new numbering. ``OrderedWebhook(bot, handle).run_as_thread(maxhold=3)``.
+    most ``maxhold`` seconds. An update whose update_id was given up on (it came after
+    ``maxhold``) is still handed over, late and out of order, with a WARNING; only a repeat
+    of an update_id already handed over is dropped. After :data:`RENUMBER_IDLE` seconds
+    without updates, a smaller update_id starts a new numbering. The rules are those of
+    :class:`telegrambot.core.ordering.Reorderer`.
+    ``OrderedWebhook(bot, handle).run_as_thread(maxhold=3)``.
     """
+
+    _reorderer: Optional[Reorderer] = None
 
     def run_as_thread(self, maxhold: float = 3) -> "OrderedWebhook":  # type: ignore[override]
         """Start handling fed updates on a thread; returns self."""
         return self._start({"maxhold": maxhold})
 
     def _serve(self, maxhold: float = 3) -> None:  # type: ignore[override]
+        reorderer = self._reorderer = Reorderer(maxhold, renumber_idle=RENUMBER_IDLE)
+        get = self.source.get
         dispatch = self._dispatch
-        held: Dict[int, Dict[str, Any]] = {}  # update_id -> update that came too early
-        arrivals: deque = deque()  # (deadline, update_id) of held updates, in arrival order
-        expected: Optional[int] = None  # the update_id that may be handed over at once
-        taken = 0.0  # when the last update was handed over or held
-        renumber_idle = RENUMBER_IDLE
-
-        def release(upto: Optional[int]) -> Optional[int]:
-            """Hand over held updates up to ``upto`` (gaps skipped), then any that follow."""
-            nxt = expected
-            if upto is not None:
-                for update_id in sorted(i for i in held if i <= upto):
-                    dispatch(held.pop(update_id))
-                nxt = upto + 1
-            while nxt in held:
-                dispatch(held.pop(nxt))
-                nxt += 1
-            return nxt
-
-        for update in self._items():
-            if update is not None:
-                update_id = update.get("update_id")
-                if type(update_id) is not int:
-                    log.error("update without an integer update_id, skipped: %.200r", update)
-                else:
-                    if (
-                        expected is not None
-                        and update_id < expected
-                        and time.monotonic() - taken >= renumber_idle
-                    ):
-                        log.warning(
-                            "update_id went back from %s to %s after a long quiet: taken as "
-                            "a new numbering",
-                            expected - 1,
-                            update_id,
-                        )
-                        if held:
-                            release(max(held))
-                        expected = None
-                    if update_id == expected or expected is None:
-                        dispatch(update)
-                        expected = update_id + 1
-                        if held:
-                            expected = release(None)
-                        taken = time.monotonic()
-                    elif update_id > expected:
-                        if update_id not in held:
-                            taken = time.monotonic()
-                            held[update_id] = update
-                            arrivals.append((taken + maxhold, update_id))
+        push = reorderer.push
+        held = reorderer.held
+        stopping = self._stopping
+        monotonic = time.monotonic
+        wait: Optional[float] = None  # how long a get() may block (a held update's deadline)
+        while not stopping.is_set():
+            try:
+                item = get(True, wait)
+            except queue.Empty:
+                item = _NOTHING
+            if type(item) is dict:
+                update_id = item.get("update_id")
+                if type(update_id) is int:
+                    verdict = push(update_id, item, monotonic())
+                    if verdict:
+                        for update in self._settle(verdict, update_id):
+                            dispatch(update)
                     else:
-                        log.warning(
-                            "update %s came after itself or a later one; discarded", update_id
-                        )
+                        dispatch(item)
+                else:
+                    log.error("update without an integer update_id, skipped: %.200r", item)
+            elif item is not _NOTHING:
+                item = self._unwrap(item)
+                if item is not None:
+                    for update in self._ready(item):
+                        dispatch(update)
             if held:
-                now = time.monotonic()
-                upto = None
-                while arrivals and (arrivals[0][1] not in held or arrivals[0][0] <= now):
-                    _, update_id = arrivals.popleft()
-                    if update_id in held and (upto is None or update_id > upto):
-                        upto = update_id
-                if upto is not None:
-                    expected = release(upto)
-                while arrivals and arrivals[0][1] not in held:
-                    arrivals.popleft()
-            if not held:
-                arrivals.clear()
-            self._wait = max(0.0, arrivals[0][0] - time.monotonic()) if arrivals else None
-        # stopping: what was held has waited long enough
-        if held:
-            release(max(held))
+                now = monotonic()
+                if reorderer.expire(now):
+                    for update in reorderer.take():
+                        dispatch(update)
+                deadline = reorderer.deadline()
+                wait = None if deadline is None else max(0.0, deadline - now)
+            else:
+                wait = None
+        # stopping: what is queued is handed over; what is held has waited long enough
+        self._drain()
+
+    def _ready(self, update: Dict[str, Any]) -> List[Dict[str, Any]]:
+        update_id = update.get("update_id")
+        reorderer = self._reorderer
+        if type(update_id) is not int or reorderer is None:
+            log.error("update without an integer update_id, skipped: %.200r", update)
+            return []
+        verdict = reorderer.push(update_id, update, time.monotonic())
+        return [update] if not verdict else self._settle(verdict, update_id)
+
+    def _flush(self) -> List[Dict[str, Any]]:
+        return self._reorderer.flush() if self._reorderer is not None else []
+
+    def _holding(self) -> List[Dict[str, Any]]:
+        reorderer = self._reorderer
+        # a dict copied in one C call: safe while the loop's thread runs its handler
+        return list(reorderer.held.values()) if reorderer is not None else []
+
+    def _settle(self, verdict: int, update_id: int) -> List[Dict[str, Any]]:
+        """Log a verdict other than IN_ORDER; return the updates it made ready."""
+        reorderer = self._reorderer
+        assert reorderer is not None
+        if verdict == LATE:
+            log.warning(
+                "update %s came late (update_ids up to %s were handed over): handed over now, "
+                "out of order",
+                update_id,
+                (reorderer.expected or 0) - 1,
+            )
+        elif verdict == REPEAT:
+            log.warning("update %s came again; the repeat is dropped", update_id)
+        elif verdict == RENUMBERED:
+            log.warning(
+                "update_id went back to %s after a long quiet: taken as a new numbering",
+                update_id,
+            )
+        elif verdict == FORGOTTEN:
+            log.error(
+                "update %s is older than the update_ids this loop remembers: taken as a "
+                "repeat and not handed over",
+                update_id,
+            )
+        return reorderer.take()
 
 
 # ------------------------------------------------------------------ Bot.message_loop / Bot.stop
@@ -669,11 +892,11 @@ def bot_message_loop(
 def bot_stop(bot: Any, timeout: float = 2.0) -> None:
     """The body of ``Bot.stop``: stop every loop of ``bot`` and its scheduler."""
     deadline = time.monotonic() + timeout
-    with _loops_lock:
-        loops = list(_loops.get(bot, ()))
+    state = _receiving(bot)
+    with _state_lock:
+        loops = list(state.loops)
     for loop in loops:
-        loop._stopping.set()
-        loop._interrupt()
+        loop._begin_stop(deadline)
     for loop in loops:
         loop.stop(max(0.0, deadline - time.monotonic()))
     # from a handler, the scheduler may be waiting for that very handler: do not wait for it

@@ -5,5 +5,11 @@ the threaded runtime, the asyncio runtime and the emulator drive the same rules.
 
 - :mod:`telegrambot.core.defaults`: parameter defaults filled into calls;
 - :mod:`telegrambot.core.limits`: Telegram's flood limits as token buckets, which calls
-  count, which are safe to repeat.
+  count, which are safe to repeat;
+- :mod:`telegrambot.core.ordering`: updates put back in update_id order with ``maxhold``,
+  late updates told from repeats;
+- :mod:`telegrambot.core.webhook_rules`: a webhook request's head and body checked, the
+  update_ids accepted lately;
+- :mod:`telegrambot.core.lograte`: one log line per cause per interval;
+- :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
 """
