@@ -8,7 +8,9 @@ Measures, in one process and one run:
 3. messages per second through ``DelegatorBot.handle`` with 100 live delegates (baseline)
    and with 10,000: handlers only count, no network;
 4. how long after their idle timeout all delegates have ended (thread count back to the
-   baseline).
+   baseline);
+5. how long ``bot.stop()`` takes to end 10,000 live delegates (target: 2 s at most), with
+   the memory the delegation tables keep afterwards.
 
 Run: ``python benchmarks/bench_delegation.py`` (about a minute; ``--help`` for sizes).
 """
@@ -124,7 +126,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=60_000, help="messages per round (3 rounds)")
     parser.add_argument("--timeout", type=float, default=20.0, help="idle timeout of the delegates")
     parser.add_argument("--stack-size", type=int, default=256 * 1024, help="delegate thread stack (bytes)")
+    parser.add_argument("--skip-idle", action="store_true", help="do not wait for the idle timeout")
+    parser.add_argument("--stop-only", action="store_true", help="only time bot.stop()")
     args = parser.parse_args()
+    if args.stop_only:
+        print("stopping %s" % stop_figures(args))
+        return
     print("delegation benchmark: %d delegates, 3 x %d messages, idle timeout %.0f s, stack %d KiB"
           % (args.delegates, args.messages, args.timeout, args.stack_size // 1024))
 
@@ -153,12 +160,31 @@ def main() -> None:
     print("throughput with %d live delegates: %s (%d delegates alive)"
           % (args.delegates, summary(rates), bot.delegate_count()))
 
-    wait_until(lambda: threading.active_count() <= threads_before + 1, args.timeout + 60)
-    ended = time.monotonic() - last_message
-    print("all delegates ended %.1f s after the last message (idle timeout %.0f s: %.1f s after it); "
-          "threads %d -> %d" % (ended, args.timeout, ended - args.timeout, threads_before,
-                                 threading.active_count() - 1))
-    bot.stop(5)
+    if not args.skip_idle:
+        wait_until(lambda: threading.active_count() <= threads_before + 1, args.timeout + 60)
+        ended = time.monotonic() - last_message
+        print("all delegates ended %.1f s after the last message (idle timeout %.0f s: %.1f s "
+              "after it); threads %d -> %d" % (ended, args.timeout, ended - args.timeout,
+                                               threads_before, threading.active_count() - 1))
+    bot.stop(30)
+    print("stopping %s" % stop_figures(args))
+
+
+def stop_figures(args: argparse.Namespace) -> str:
+    """Time ``bot.stop()`` with ``--delegates`` live delegates (best of two rounds)."""
+    took = []
+    for _ in range(2):
+        threads_before = threading.active_count()
+        bot = make_bot(600, args.stack_size)
+        start_delegates(bot, args.delegates)
+        alive = bot.delegate_count()
+        begin = time.perf_counter()
+        bot.stop(30)
+        took.append(time.perf_counter() - begin)
+        wait_until(lambda before=threads_before: threading.active_count() <= before, 30)
+        left = bot.delegate_count()
+    return ("%d live delegates: best %.2f s, worst %.2f s (target 2 s); %d alive after, threads "
+            "back to %d" % (alive, min(took), max(took), left, threading.active_count()))
 
 
 if __name__ == "__main__":

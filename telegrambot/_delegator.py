@@ -1,6 +1,7 @@
 """DelegatorBot: a bot that runs one delegate thread per chat, user, origin, ..."""
 
 import ctypes
+import functools
 import inspect
 import logging
 import sys
@@ -62,6 +63,7 @@ def _target(delegate: Any) -> Callable[[], Any]:
                        f"or be a tuple (function, args, kwargs); got {delegate!r}")
 
 
+_SWEEP_MIN = 64  # delegates that are not thread objects: checked once this many are live
 _PR_FUTEX_HASH, _SET_SLOTS, _GET_SLOTS = 78, 1, 2
 _MANY_THREADS = 256
 _futex_hash_widened = False
@@ -106,10 +108,12 @@ class DelegatorBot(SpeakerBot):
         :func:`threading.stack_size` while a delegate thread starts: delegate and
         :class:`~telegrambot.helper.Answerer` threads start one at a time around it, but a
         thread started elsewhere in the process at that moment gets the small stack too.
-    :param widen_futex_hash: on Linux 6.16 and later, once 256 delegates are alive, switch
-        this process to the kernel's global futex hash (one ``prctl`` call, logged at INFO),
-        which keeps waking one of thousands of blocked threads cheap. Pass False to leave
-        the process as it is.
+    :param widen_futex_hash: opt in (off by default) to switching this process to the
+        kernel's global futex hash once 256 delegates are alive, on Linux 6.16 and later
+        (one ``prctl(PR_FUTEX_HASH)`` call, logged at INFO). Those kernels give a process a
+        small private hash, and waking one of thousands of blocked threads then costs more;
+        the global hash is what older kernels always used. It changes the whole process,
+        not only this bot, hence opt-in: see the performance notes for what it buys.
     :param bot_kwargs: passed on to :class:`~telegrambot.Bot` (``api_url``, ...).
 
     A delegate's listener receives the messages it captured; the cost of that does not
@@ -121,7 +125,7 @@ class DelegatorBot(SpeakerBot):
     """
 
     def __init__(self, token: str, delegation_patterns: Iterable[Tuple[Any, Any]],
-                 *, thread_stack_size: Optional[int] = None, widen_futex_hash: bool = True,
+                 *, thread_stack_size: Optional[int] = None, widen_futex_hash: bool = False,
                  **bot_kwargs: Any) -> None:
         if thread_stack_size is not None and thread_stack_size < 32 * 1024:
             raise ValueError("thread_stack_size must be at least 32 KiB (32768 bytes)")
@@ -130,6 +134,8 @@ class DelegatorBot(SpeakerBot):
         self._hub = ListenerHub(self._lock)
         self._patterns = [_Pattern(seeder, delegator) for seeder, delegator in delegation_patterns]
         self._live: Dict[_Record, None] = {}
+        self._foreign: Dict[_Record, None] = {}  # live delegates that are not thread objects
+        self._sweep_at = _SWEEP_MIN
         self._constructing: Optional[_Record] = None
         self._stopping = False
         self._stack_size = thread_stack_size
@@ -218,8 +224,13 @@ class DelegatorBot(SpeakerBot):
         constructing, self._constructing = self._constructing, record  # may nest
         try:
             delegate = pattern.delegator((self, msg, seed))
-            if _startable(delegate):
+            if isinstance(delegate, threading.Thread) and not delegate.is_alive():
+                # a thread object of the caller's: retired when its run() returns, like ours
+                record.thread = delegate
+                delegate.run = functools.partial(self._run, record, delegate.run)  # type: ignore[method-assign]
+            elif _startable(delegate):  # something else with start(): checked now and then
                 record.thread, record.own = delegate, False
+                self._foreign[record] = None
             else:
                 record.thread = threading.Thread(
                     target=self._run, args=(record, _target(delegate)),
@@ -234,7 +245,18 @@ class DelegatorBot(SpeakerBot):
         self._live[record] = None
         if self._widen_futex_hash and len(self._live) >= _MANY_THREADS:
             _widen_futex_hash()
+        if len(self._foreign) >= self._sweep_at:
+            self._sweep()
         return record
+
+    def _sweep(self) -> None:
+        """Retire the delegates of the caller's kind (not thread objects) that have ended:
+        nothing tells when they end, so they are checked as their number doubles (lock
+        held)."""
+        for record in list(self._foreign):
+            if not record.thread.is_alive():
+                self._retire(record)
+        self._sweep_at = max(_SWEEP_MIN, 2 * len(self._foreign))
 
     def _run(self, record: _Record, target: Callable[[], Any]) -> None:
         _current.record = record
@@ -254,6 +276,7 @@ class DelegatorBot(SpeakerBot):
             return []
         record.retired = True
         self._live.pop(record, None)
+        self._foreign.pop(record, None)
         if record.hashable and record.pattern.registry.get(record.seed) is record:
             del record.pattern.registry[record.seed]
         leftovers: List[Any] = []
@@ -281,13 +304,15 @@ class DelegatorBot(SpeakerBot):
         with self._lock:
             self._stopping = True
             records = list(self._live)
-            for record in records:
-                for listener in record.listeners:
-                    listener.stop()
+            listeners = [listener for record in records for listener in record.listeners]
         try:
+            # outside the lock: each delegate that ends takes it to retire
+            for listener in listeners:
+                listener.stop()
             for record in records:
-                if record.thread is not threading.current_thread():
-                    record.thread.join(max(0.0, deadline - time.monotonic()))
+                join = getattr(record.thread, "join", None)  # a startable may have none
+                if join is not None and record.thread is not threading.current_thread():
+                    join(max(0.0, deadline - time.monotonic()))
             running = [record.seed for record in records if record.thread.is_alive()
                        and record.thread is not threading.current_thread()]
             if running:

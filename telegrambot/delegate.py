@@ -16,11 +16,13 @@ stacked: ``pave_event_space()(per_chat_id(), create_open, MyHandler, timeout=10)
 import functools
 import itertools
 import logging
+import threading
 from typing import Any, Callable, Iterable, List, Sequence, Tuple, Union
 
 from . import exception
 from ._flavor import flavor, is_event, peel
-from .helper import Router, SafeDict, chat_flavors, inline_flavors
+from .core.bounded import LimitedDict
+from .helper import Router, chat_flavors, inline_flavors
 
 __all__ = [
     "per_chat_id",
@@ -317,24 +319,35 @@ def include_callback_query_chat_id(fn: Callable[..., Any] = pair, types: Union[s
     return producer
 
 
-def intercept_callback_query_origin(fn: Callable[..., Any] = pair, origins: Union[str, Sequence[str]] = "all") -> Callable[..., Any]:
+#: Default number of callback query origins :func:`intercept_callback_query_origin` maps.
+MAX_ORIGINS = 10_000
+
+
+def intercept_callback_query_origin(fn: Callable[..., Any] = pair, origins: Union[str, Sequence[str]] = "all",
+                                    max_origins: int = MAX_ORIGINS) -> Callable[..., Any]:
     """Pair producer: a callback query goes to the delegate that sent (or last edited)
     the message it comes from, even after that delegate closed (a new one starts for the
     same seed). Works with :class:`telegrambot.helper.InterceptCallbackQueryMixin`, which
     gets ``intercept_callback_query=``.
 
     :param origins: ``'all'`` or a list of origin kinds to map (``'chat'``, ``'inline'``).
+    :param max_origins: how many origins (messages with buttons) are mapped at most: the
+        oldest is forgotten when a new one would exceed it, so the map does not grow with
+        every message the bot ever sent. A callback query from a forgotten origin of a
+        closed delegate starts no delegate (the other seeders still apply).
     """
-    origin_map = SafeDict()  # origin -> seed of the delegate that owns it
+    origin_map = LimitedDict(max_origins)  # origin -> seed of the delegate that owns it
+    lock = threading.Lock()
     origin_seed = per_callback_query_origin(origins=origins)
     # the origin is a tuple: wrapped once more so the router takes it as the key itself
     router = Router(lambda msg: (origin_seed(msg),), origin_map)
 
     def modify_origin_map(origin: Any, dest: Any, adding: bool) -> None:
-        if adding:
-            origin_map[origin] = dest
-        else:
-            origin_map.pop(origin, None)
+        with lock:
+            if adding:
+                origin_map[origin] = dest
+            else:
+                origin_map.pop(origin, None)
 
     intercept: Any
     if origins == "all":

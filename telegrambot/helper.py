@@ -41,6 +41,7 @@ from typing import (
 
 from . import exception
 from ._flavor import flavor, handler_names, is_event, message_identifier
+from .core.bounded import LimitedDict, LimitedSet
 
 __all__ = [
     "match",
@@ -428,8 +429,12 @@ class Listener:
         return msg
 
     def stop(self) -> None:
-        """Make :meth:`wait` raise StopListening once the messages queued so far are taken."""
-        self._queue.put(_STOP)
+        """Make :meth:`wait` raise StopListening once the messages queued so far are taken.
+
+        Like a message, it wakes a waiting delegate only while few others are being woken
+        (see :class:`ListenerHub`), so stopping thousands of delegates does not wake them
+        all at once."""
+        self._hub.put(self, _STOP)
 
     def close(self) -> None:
         """Detach from the bot: no more messages arrive."""
@@ -816,13 +821,15 @@ class CallbackQueryCoordinator:
 
     :param id: the delegate's id, passed to notifiers.
     :param origin_set: the set of origins (message identifiers) to capture; shared with
-        later delegates of the same id.
+        later delegates of the same id. A :class:`telegrambot.core.bounded.LimitedSet`
+        (what :class:`InterceptCallbackQueryMixin` uses) keeps the newest origins only: the
+        one it pushes out stops being captured (and its notifier is told).
     :param enable_chat: capture origins of chat messages: False, True, or a notifier
         ``notifier(origin, id, adding)`` called on each change.
     :param enable_inline: the same for inline messages.
     """
 
-    def __init__(self, id: Any, origin_set: set, enable_chat: Any, enable_inline: Any) -> None:
+    def __init__(self, id: Any, origin_set: Any, enable_chat: Any, enable_inline: Any) -> None:
         self._id = id
         self._origin_set = origin_set
         self._listener: Optional[Listener] = None
@@ -860,11 +867,21 @@ class CallbackQueryCoordinator:
         """Start capturing callback queries from this message."""
         origin, notifier = self._rectify(msg_identifier)
         if origin not in self._origin_set:
-            self._origin_set.add(origin)
+            pushed_out = self._origin_set.add(origin)  # a bounded set drops its oldest
             if self._listener is not None:
                 self._listener.capture(_origin_pattern(origin))
+            if pushed_out is not None:
+                self._forget(pushed_out, notify)
         if notify and notifier:
             notifier(origin, self._id, True)
+
+    def _forget(self, origin: Tuple[Any, ...], notify: bool) -> None:
+        """An origin the bounded set pushed out: no longer captured nor mapped."""
+        if self._listener is not None:
+            self._listener.cancel_capture(_origin_pattern(origin))
+        notifier = self._rectify(origin)[1]
+        if notify and notifier:
+            notifier(origin, self._id, False)
 
     def uncapture_origin(self, msg_identifier: Any, notify: bool = True) -> None:
         """Stop capturing callback queries from this message."""
@@ -968,7 +985,16 @@ class SafeDict(dict):
     del _locked
 
 
-_cqc_origins = SafeDict()  # (delegate class, id) -> origin set, kept across successive delegates
+#: Most origins (messages with buttons) one delegate's InterceptCallbackQueryMixin
+#: captures; capturing one more forgets the oldest.
+MAX_ORIGINS_PER_DELEGATE = 1000
+#: Most delegates whose origins are kept for their successors once they closed.
+MAX_ORIGIN_SETS = 10_000
+
+# (delegate class, id) -> origin set, kept across successive delegates (the least recently
+# used beyond MAX_ORIGIN_SETS forgotten); guarded by its lock
+_cqc_origins = LimitedDict(MAX_ORIGIN_SETS)
+_cqc_lock = threading.Lock()
 
 
 class InterceptCallbackQueryMixin:
@@ -992,8 +1018,12 @@ class InterceptCallbackQueryMixin:
         def listener(self) -> Listener: ...
 
     def __init__(self, intercept_callback_query: Any, *args: Any, **kwargs: Any) -> None:
-        self.__origins_key = (type(self), self.id)
-        origin_set = _cqc_origins.setdefault(self.__origins_key, set())
+        self.__origins_key = key = (type(self), self.id)
+        with _cqc_lock:
+            origin_set = _cqc_origins.get(key)
+            if origin_set is None:
+                origin_set = LimitedSet(MAX_ORIGINS_PER_DELEGATE)
+            _cqc_origins[key] = origin_set  # the most recently used
         if isinstance(intercept_callback_query, tuple):
             enable = intercept_callback_query
         else:
@@ -1006,7 +1036,7 @@ class InterceptCallbackQueryMixin:
         on_close = self.on_close
 
         def closing(ex: BaseException) -> Any:
-            with _cqc_origins._lock:
+            with _cqc_lock:
                 if not _cqc_origins.get(self.__origins_key, True):
                     del _cqc_origins[self.__origins_key]
             return on_close(ex)

@@ -8,6 +8,12 @@ path as updates, so a handler sees events and messages one at a time, never conc
 Pending events live in a heap, so scheduling and cancelling stay cheap with many thousands
 of them pending; a cancelled event is only marked and dropped when it reaches the top (or
 when cancelled entries make up most of the heap).
+
+Every delay is measured with the monotonic clock (:func:`time.monotonic`), so a step of the
+wall clock (an NTP correction, a changed time zone setting, a suspended laptop's clock being
+set) neither fires events early nor holds them back. :meth:`Scheduler.event_at` takes a wall
+clock time, as telepot's did: it is turned into a delay from now when the event is
+scheduled, and the event fires after that delay whatever the wall clock does meanwhile.
 """
 
 import heapq
@@ -27,9 +33,17 @@ _COMPACT_MIN = 1024  # cancelled entries tolerated in the heap before compacting
 _MAX_WAIT = 3600.0  # longest single wait: a lock refuses more than threading.TIMEOUT_MAX
 
 
+def _check_number(name: str, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if value != value:
+        raise ValueError(f"{name} is NaN")
+
+
 class Event:
-    """A scheduled event: ``timestamp`` (seconds since the epoch, as :func:`time.time`) and
-    ``data``. Returned by the ``event_*`` methods; pass it to :meth:`Scheduler.cancel`."""
+    """A scheduled event: ``timestamp`` (when it is due, in seconds since the epoch as
+    :func:`time.time` gave them when it was scheduled) and ``data``. Returned by the
+    ``event_*`` methods; pass it to :meth:`Scheduler.cancel`."""
 
     __slots__ = ("timestamp", "data", "pending")
 
@@ -59,31 +73,45 @@ class Scheduler:
         self._thread: Optional[threading.Thread] = None
         self._running = False
         self._generation = 0  # a thread runs while this is the value it started with
+        self._offset = time.time() - time.monotonic()  # see _wall_offset
 
     # -- scheduling ----------------------------------------------------------------------
 
     def event_at(self, when: float, data: Any) -> Event:
-        """Emit ``data`` at the absolute time ``when`` (as :func:`time.time`; a time in the
-        past means at once, infinity never). Raises TypeError or ValueError for a ``when``
-        that is not a number."""
-        if not isinstance(when, (int, float)) or isinstance(when, bool):
-            raise TypeError(f"when must be a number of seconds, not {type(when).__name__}")
-        if when != when:
-            raise ValueError("when is NaN")
-        event = Event(when, data)
-        with self._cond:
-            heapq.heappush(self._heap, (when, next(self._seq), event))
-            if self._heap[0][2] is event:
-                self._cond.notify_all()
-        return event
+        """Emit ``data`` at the wall clock time ``when`` (as :func:`time.time`; a time in
+        the past means at once, infinity never). Raises TypeError or ValueError for a
+        ``when`` that is not a number.
+
+        ``when`` is turned into a delay from now, measured with the monotonic clock: a
+        later step of the wall clock does not move the event."""
+        _check_number("when", when)
+        return self._schedule(when - self._wall_offset(), when, data)
 
     def event_later(self, delay: float, data: Any) -> Event:
-        """Emit ``data`` ``delay`` seconds from now."""
-        return self.event_at(time.time() + delay, data)
+        """Emit ``data`` ``delay`` seconds from now (monotonic clock)."""
+        _check_number("delay", delay)
+        return self._schedule(time.monotonic() + delay, time.time() + delay, data)
 
     def event_now(self, data: Any) -> Event:
         """Emit ``data`` as soon as possible (after events already due)."""
-        return self.event_at(time.time(), data)
+        return self._schedule(time.monotonic(), time.time(), data)
+
+    def _wall_offset(self) -> float:
+        """time.time() - time.monotonic(): the same for calls close together (so that equal
+        wall clock times keep their order), read afresh once the wall clock has moved."""
+        offset = time.time() - time.monotonic()
+        if abs(offset - self._offset) > 0.001:
+            self._offset = offset
+        return self._offset
+
+    def _schedule(self, deadline: float, timestamp: float, data: Any) -> Event:
+        """Put an event due at ``deadline`` (time.monotonic()) in the heap."""
+        event = Event(timestamp, data)
+        with self._cond:
+            heapq.heappush(self._heap, (deadline, next(self._seq), event))
+            if self._heap[0][2] is event:
+                self._cond.notify_all()
+        return event
 
     def cancel(self, event: Event) -> None:
         """Cancel a pending event.
@@ -155,7 +183,7 @@ class Scheduler:
                 heapq.heappop(heap)
                 self._cancelled -= 1
                 continue
-            delay = when - time.time()
+            delay = when - time.monotonic()
             if delay > 0:
                 self._cond.wait(min(delay, _MAX_WAIT))
                 continue

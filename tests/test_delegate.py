@@ -846,3 +846,138 @@ def test_a_delegate_built_while_another_is_being_built_leaves_it_its_listener(em
     journal.wait_count("built", 2)
     wait_threads(lambda names: not names)
     assert [delegate.listener.closed for (delegate,) in journal.of("built")] == [True, True]
+
+
+# ------------------------------------------------------------------ issue 11: bounded, retired
+
+
+def test_a_thread_object_delegate_is_retired_when_it_ends(emulator, make_bot):
+    """Issue 11, item 11: its listener stops capturing, its registry entry goes."""
+    workers = []
+
+    class Worker(threading.Thread):
+        def __init__(self, seed_tuple):
+            super().__init__(name="telegrambot-test-worker", daemon=True)
+            bot, msg, seed = seed_tuple
+            self.listener = bot.create_listener()
+            self.listener.capture([{"chat": {"id": seed}}])
+            self.listener.capture([{"chat": {"id": 99}}])  # also hears another chat
+            workers.append(self)
+
+        def run(self):
+            pass  # done at once
+
+    bot = make_bot([(per_chat_id_in({1, 2, 3}), Worker)], loop=False)
+    for chat_id in (1, 2, 3):
+        bot.handle(text_msg(chat_id, "hi"))
+    for worker in workers:
+        worker.join(5)
+    assert [w.listener.closed for w in workers] == [True, True, True]
+    assert [w.listener.list_captures() for w in workers] == [[], [], []]
+    assert bot.delegate_count() == 0 and not bot._live  # nothing kept for them
+    bot.handle(text_msg(1, "again"))  # a new one starts for the same seed
+    assert len(workers) == 4
+
+
+def test_other_startables_are_retired_once_many_have_ended(make_bot):
+    class Task:
+        """Something with start() and is_alive() that is not a thread object."""
+
+        def __init__(self, seed_tuple):
+            self.listener = seed_tuple[0].create_listener()
+            self.listener.capture([{"chat": {"id": seed_tuple[2]}}])
+
+        def start(self):
+            pass
+
+        def is_alive(self):
+            return False  # ended as soon as started
+
+    bot = make_bot([(per_chat_id(), Task)], loop=False)
+    for chat_id in range(1, 1001):
+        bot.handle(text_msg(chat_id, "hi"))
+    assert len(bot._live) < 200  # swept as their number grows, not kept forever
+
+
+def test_the_callback_query_origin_map_is_bounded(make_bot):
+    """Issue 11, item 14: the oldest origins are forgotten, the newest kept."""
+    def factory(*args, **kwargs):
+        return args, kwargs
+
+    seeder, (args, kwargs) = intercept_callback_query_origin(max_origins=100)(
+        per_chat_id(), factory)
+    notify = kwargs["intercept_callback_query"]
+    for message_id in range(1, 20_001):  # messages with buttons sent over a long time
+        notify((-5, message_id), 1234, True)
+
+    def query(message_id):
+        return {"id": "c", "from": {"id": 1}, "chat_instance": "i",
+                "message": text_msg(-5, "q", message_id)}
+
+    assert seeder(query(20_000)) == 1234 and seeder(query(19_901)) == 1234
+    assert seeder(query(19_900)) is None and seeder(query(1)) is None
+
+
+def test_a_delegates_captured_origins_are_bounded(monkeypatch):
+    from telegrambot.core.bounded import LimitedSet
+    from telegrambot.helper import CallbackQueryCoordinator, ListenerHub
+
+    changes = []
+    listener = ListenerHub().listener()
+    coordinator = CallbackQueryCoordinator(7, LimitedSet(3), lambda *c: changes.append(c), False)
+    coordinator.configure(listener)
+    for message_id in range(1, 6):
+        coordinator.capture_origin((-5, message_id))
+    captured = [pattern[0]["message"]["message_id"] for pattern in listener.list_captures()]
+    assert captured == [3, 4, 5]
+    assert ((-5, 1), 7, False) in changes and ((-5, 2), 7, False) in changes
+    assert ((-5, 3), 7, False) not in changes
+
+
+def test_stopping_many_delegates_wakes_them_a_few_at_a_time(make_bot, journal):
+    """Issue 11, item 14: stop() no longer wakes every delegate at once (the time for
+    10,000 is measured by benchmarks/bench_delegation.py)."""
+    class Waiter(ChatHandler):
+        def on_chat_message(self, msg):
+            journal.add("got", self.chat_id)
+
+    bot = make_bot([pave_event_space()(per_chat_id(), create_open, Waiter, timeout=60)],
+                   loop=False)
+    for chat_id in range(1, 301):
+        bot.handle(text_msg(chat_id, "hi"))
+    journal.wait_count("got", 300)
+    woken = []
+    hub = bot._hub
+    put = hub.put
+
+    def counting_put(listener, msg):
+        put(listener, msg)
+        woken.append(hub._waking)
+
+    hub.put = counting_put
+    bot.stop_delegates(10)
+    assert bot.delegate_count() == 0
+    assert len(woken) == 300 and max(woken) <= hub._max_waking
+
+
+def test_the_futex_hash_is_left_alone_unless_asked(make_bot, monkeypatch):
+    """Issue 11, item 15: the process-wide prctl is opt-in."""
+    from telegrambot import _delegator
+
+    calls = []
+    release = threading.Event()
+    monkeypatch.setattr(_delegator, "_widen_futex_hash", lambda: calls.append(1))
+    monkeypatch.setattr(_delegator, "_MANY_THREADS", 3)
+    try:
+        default = make_bot([(per_chat_id(), call(lambda seed_tuple: release.wait(5)))],
+                           loop=False)
+        for chat_id in range(5):
+            default.handle(text_msg(chat_id, "hi"))
+        assert default.delegate_count() == 5 and calls == []
+        asked = make_bot([(per_chat_id(), call(lambda seed_tuple: release.wait(5)))],
+                         loop=False, widen_futex_hash=True)
+        for chat_id in range(5):
+            asked.handle(text_msg(chat_id, "hi"))
+        assert calls  # the positive barrier: the same steps do call it when asked
+    finally:
+        release.set()

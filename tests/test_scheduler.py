@@ -181,3 +181,33 @@ def test_a_time_that_is_not_a_number_is_refused(sched, when, error):
     sched.event_now({"_ok": 1})
     assert take(sched, 1)[0][1] == {"_ok": 1}
     assert sched.pending() == 0
+
+
+class SteppedClock:
+    """time.time() with a step added, as when NTP or a person sets the wall clock."""
+
+    def __init__(self, monkeypatch):
+        self.real = time.time
+        self.step = 0.0
+        monkeypatch.setattr(time, "time", lambda: self.real() + self.step)
+
+
+def test_a_wall_clock_step_forward_fires_nothing_early(sched, monkeypatch):
+    """Issue 11, item 12: delays are measured on the monotonic clock."""
+    clock = SteppedClock(monkeypatch)
+    sched.event_later(60, {"_idle": {}})  # an idle timeout, a minute away
+    clock.step = 3600.0  # the wall clock jumps an hour ahead
+    sched.event_later(0.2, {"_after_step": {}})
+    _, data = sched.fired.get(timeout=5)
+    assert data == {"_after_step": {}}  # the idle timeout did not fire first
+    assert sched.pending() == 1
+
+
+def test_a_wall_clock_step_back_holds_nothing_up(sched, monkeypatch):
+    clock = SteppedClock(monkeypatch)
+    start = time.monotonic()
+    sched.event_later(0.1, {"_soon": {}})
+    sched.event_at(time.time() + 0.2, {"_at": {}})  # a wall clock time: 0.2 s from now
+    clock.step = -3600.0  # the wall clock goes back an hour
+    assert [data for _, data in take(sched, 2)] == [{"_soon": {}}, {"_at": {}}]
+    assert 0.2 <= time.monotonic() - start < 3.0
