@@ -2,32 +2,52 @@
 
 Telegram POSTs every Update as a JSON object to the URL given to
 `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_. The endpoint here applies
-the same rules whichever HTTP server runs it:
+the same rules whichever HTTP server runs it (they live in
+:mod:`telegrambot.core.webhook_rules`), and answers:
 
-- when a secret token is configured, the ``X-Telegram-Bot-Api-Secret-Token`` header must
-  match it (compared in constant time), else 403 and the body is not read;
-- only POST on the configured path (404 elsewhere, 405 for other methods);
-- the body must declare its length (411; a chunked body is not read) and stay within
-  ``max_body`` (413);
-- the body must be a JSON object with an integer ``update_id`` (400);
-- 200 is answered only once the update has been handed to the sink, so an update answered
-  200 is never lost; a failing sink gets 500 and a full queue 503, and Telegram retries;
-- an ``update_id`` already accepted is answered 200 again but not handed on twice;
-- while the endpoint is stopping, new requests get 503.
+======  ===============================================================================
+status  when
+======  ===============================================================================
+200     the update was handed to the sink (accepted), or it was accepted before (a
+        redelivery: answered 200, not handed on twice)
+400     a malformed request: bad JSON, not an object, no integer ``update_id``, a body
+        shorter than its Content-Length, Content-Length with Transfer-Encoding, several
+        Content-Lengths, a malformed header line (``Transfer-Encoding :`` included)
+403     the ``X-Telegram-Bot-Api-Secret-Token`` header is missing or wrong (compared in
+        constant time); the body is not read
+404     another path; 405 another method (501 an unknown one); 505 not HTTP/1.x
+411     no Content-Length (a chunked body is not read)
+413     a body over ``max_body`` (judged from Content-Length, before reading)
+417     an ``Expect`` other than ``100-continue``
+431     a request head over 16 KiB or over 64 header lines (built-in server)
+500     the sink raised (logged with its traceback): Telegram retries
+503     the queue stayed full for ``put_timeout`` seconds, the same update_id is being
+        accepted by another request, or the endpoint is stopping: Telegram retries
+======  ===============================================================================
 
-Rejected requests never reach the sink; each is logged once, without headers or body.
+Every check that can be made from the head is made before the body is read, and the
+built-in server answers ``Expect: 100-continue`` only once they passed. An update answered
+200 is in the sink: see :doc:`/delivery` for what happens to it next.
+
+Rejections are logged without headers or body, at most one line per cause a minute
+(``log_interval``) with a count of those not shown, so a flood of bad requests cannot
+flood the log.
+
+The built-in server (:class:`WebhookServer`) holds hostile clients to bounded memory and
+threads: a request head is read into at most 16 KiB; each connection must send a whole
+request within ``read_timeout`` of its first byte, and may wait idle that long; at most
+``connection_limit`` connections are open. When they all are, a new connection pushes out
+the oldest one that has not yet sent a request with the right secret (or been accepted,
+without a secret), so clients without the secret cannot crowd Telegram out; a rejected
+request's connection is closed.
 
 A *sink* receives each accepted update as a dict: a :class:`queue.Queue` (for example the
-``source=`` of :meth:`Bot.message_loop`), an object with a ``feed()`` method
-(:class:`telegrambot.loop.OrderedWebhook`, :class:`telegrambot.loop.Webhook`) or any
-callable taking the update.
+``source=`` of :meth:`Bot.message_loop`; a bounded one makes the receiver answer 503 when
+full), an object with a ``feed()`` method (:class:`telegrambot.loop.OrderedWebhook`,
+:class:`telegrambot.loop.Webhook`) or any callable taking the update.
 """
 
-import collections
-import hmac
-import http.server
-import io
-import json
+import email.utils
 import logging
 import pathlib
 import queue
@@ -42,11 +62,25 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from .api import redact
+from .core.lograte import LogRate
+from .core.webhook_rules import (
+    BUSY,
+    SECRET_HEADER,
+    SEEN,
+    DedupTable,
+    HeadError,
+    Rejection,
+    WebhookRules,
+    check_unfinished_head,
+    find_head_end,
+    parse_head,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_BODY",
+    "QUEUE_SIZE",
     "SECRET_HEADER",
     "WebhookReceiver",
     "WebhookServer",
@@ -57,16 +91,24 @@ __all__ = [
 
 #: Default limit on the size of a request body (1 MiB).
 MAX_BODY = 1 << 20
-#: The header in which Telegram repeats the ``secret_token`` given to setWebhook.
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Default size of the queue :func:`run_webhook` hands updates over in (then 503).
+QUEUE_SIZE = 1000
 
 Update = Dict[str, Any]
+
+_STOPPING = Rejection(503, "stopping", "503 stopping")
+_QUEUE_FULL = Rejection(503, "queue full", "503 queue full")
+_BAD_HEADER = Rejection(400, "malformed header line", "400 malformed header line")
 
 
 def _feeder(sink: Any, put_timeout: float) -> Callable[[Update], Any]:
     """The function handing one update to ``sink``."""
     feed = getattr(sink, "feed", None)
     if callable(feed):
+        from .loop import Webhook
+
+        if isinstance(sink, Webhook):  # its queue may be bounded: wait as a queue would
+            return lambda update: feed(update, timeout=put_timeout)
         return feed
     put = getattr(sink, "put", None)
     if callable(put):
@@ -97,7 +139,8 @@ class WebhookReceiver:
     framework (see ``examples/webhook_flask.py``). ``path=None`` accepts any path (the
     server or framework routes the requests); ``seen_size`` bounds how many accepted
     ``update_id`` values are remembered to drop redeliveries (about 140 bytes each);
-    ``put_timeout`` is how long a bounded queue may block before the answer is 503.
+    ``put_timeout`` is how long a bounded queue may block before the answer is 503;
+    ``log_interval`` is the least time between two log lines of the same kind of rejection.
     """
 
     def __init__(
@@ -109,22 +152,32 @@ class WebhookReceiver:
         max_body: int = MAX_BODY,
         seen_size: int = 10_000,
         put_timeout: float = 5.0,
+        log_interval: float = 60.0,
     ) -> None:
         if max_body < 1 or seen_size < 1:
             raise ValueError("max_body and seen_size must be positive")
         self._feed = _feeder(sink, put_timeout)
-        self.path = path
+        self.rules = WebhookRules(path, secret_token, max_body)
         self._secret = secret_token.encode() if secret_token else None
-        self.max_body = max_body
         self.seen_size = seen_size
         self._cond = threading.Condition()
         self._accepting = True
         self._in_flight = 0
-        self._seen: collections.OrderedDict[int, None] = collections.OrderedDict()
-        self._pending: set = set()
+        self._seen = DedupTable(seen_size)
+        self._lograte = LogRate(log_interval)
+
+    @property
+    def path(self) -> Optional[str]:
+        return self.rules.path
+
+    @property
+    def max_body(self) -> int:
+        return self.rules.max_body
 
     def __repr__(self) -> str:
-        return f"<WebhookReceiver path={self.path!r} secret={bool(self._secret)} max_body={self.max_body}>"
+        # the path may hold the bot token (a common setup: /bot<token>)
+        path = redact(repr(self.path))
+        return f"<WebhookReceiver path={path} secret={bool(self._secret)} max_body={self.max_body}>"
 
     # -- stopping ----------------------------------------------------------------------
 
@@ -134,9 +187,14 @@ class WebhookReceiver:
         return self._accepting
 
     def close(self) -> None:
-        """Answer 503 to every new request from now on; requests in flight carry on."""
+        """Answer 503 to every new request from now on; requests in flight carry on. Logs
+        the counts of rejections not logged yet."""
         with self._cond:
             self._accepting = False
+            pending = self._lograte.flush()
+        for cause, count in pending:
+            logger.warning("webhook: %d more requests refused with %s, not logged one by one",
+                           count, cause)
 
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Wait until no request is in flight; False if ``timeout`` ran out first."""
@@ -157,89 +215,123 @@ class WebhookReceiver:
         """Apply the rules to one request; return the HTTP status and a short text.
 
         ``header(name)`` looks a request header up, ``read(n)`` reads from the body.
-        The body is read only once the path, method, secret and length are accepted.
+        The body is read only once the path, method, secret, framing and length are
+        accepted.
         """
+        return self._serve(
+            method,
+            path,
+            header(SECRET_HEADER),
+            content_length or None,
+            header("Transfer-Encoding"),
+            None,  # Expect is the framework's business: it answers before the body is read
+            False,
+            lambda length: _read_exactly(read, length),
+            None,
+            peer,
+        )
+
+    def _serve(
+        self,
+        method: str,
+        path: str,
+        secret: Optional[str],
+        content_length: Optional[str],
+        transfer_encoding: Optional[str],
+        expect: Optional[str],
+        several_lengths: bool,
+        read: Callable[[int], bytes],
+        checked: Optional[Callable[[], None]],
+        peer: Any,
+    ) -> Tuple[int, str]:
+        """One request: the head's checks, ``checked()`` once they passed, the body read
+        with ``read(length)``, the hand-over."""
         with self._cond:
             if not self._accepting:
-                logger.info("webhook: 503 for a request from %s: stopping", peer)
-                return 503, "stopping"
+                self._log(_STOPPING, peer, logging.INFO)
+                return _STOPPING.status, _STOPPING.text
             self._in_flight += 1
         try:
-            status, text = self._receive(method, path, header, content_length, read)
+            result = self._judge(
+                method, path, secret, content_length, transfer_encoding, expect,
+                several_lengths, read, checked,
+            )
         finally:
             with self._cond:
                 self._in_flight -= 1
                 self._cond.notify_all()
-        if status >= 400 and status != 500:  # a failing sink was logged with its traceback
-            logger.warning("webhook: %d for a request from %s: %s", status, peer, text)
-        return status, text
+        if isinstance(result, Rejection):
+            if result.status != 500:  # a failing sink was logged with its traceback
+                self._log(result, peer, logging.WARNING)
+            return result.status, result.text
+        return result
 
-    def _receive(
+    def _judge(
         self,
         method: str,
         path: str,
-        header: Callable[[str], Optional[str]],
+        secret: Optional[str],
         content_length: Optional[str],
+        transfer_encoding: Optional[str],
+        expect: Optional[str],
+        several_lengths: bool,
         read: Callable[[int], bytes],
-    ) -> Tuple[int, str]:
-        if self.path is not None and path != self.path:
-            return 404, "no webhook on this path"
-        if method != "POST":
-            return 405, "only POST is accepted"
-        if self._secret is not None:
-            given = header(SECRET_HEADER)
-            if given is None:
-                return 403, "missing secret token"
-            if not hmac.compare_digest(given.encode("utf-8", "replace"), self._secret):
-                return 403, "wrong secret token"
-        if not content_length:
-            return 411, "Content-Length required"
-        if not (content_length.isascii() and content_length.isdigit()):
-            return 400, "malformed Content-Length"
-        # a length with more digits than the limit is over it (and may be too long for int())
-        digits = content_length.lstrip("0") or "0"
-        length = int(digits) if len(digits) <= len(str(self.max_body)) else None
-        if length is None or length > self.max_body:
-            return 413, f"body of {digits[:20]} bytes over the limit of {self.max_body}"
-        body = _read_exactly(read, length)
-        if len(body) != length:
-            return 400, "body shorter than its Content-Length"
-        try:
-            update = json.loads(body)
-        except (ValueError, RecursionError):
-            return 400, "body is not JSON"
-        if not isinstance(update, dict):
-            return 400, "body is not a JSON object"
-        update_id = update.get("update_id")
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return 400, "no integer update_id"
-        return self._hand_over(update_id, update)
+        checked: Optional[Callable[[], None]],
+    ) -> Union[Tuple[int, str], Rejection]:
+        rules = self.rules
+        length = rules.check_head(
+            method, path, secret, content_length, transfer_encoding, expect, several_lengths
+        )
+        if isinstance(length, Rejection):
+            return length
+        if checked is not None:
+            checked()
+        parsed = rules.check_body(read(length), length)
+        if isinstance(parsed, Rejection):
+            return parsed
+        return self._hand_over(*parsed)
 
-    def _hand_over(self, update_id: int, update: Update) -> Tuple[int, str]:
+    def _hand_over(self, update_id: int, update: Update) -> Union[Tuple[int, str], Rejection]:
         with self._cond:
-            if update_id in self._seen:
-                logger.info("webhook: update %d delivered again, not handed on twice", update_id)
-                return 200, "already accepted"
-            if update_id in self._pending:
-                return 503, f"update {update_id} is being accepted by another request"
-            self._pending.add(update_id)
+            state = self._seen.begin(update_id)
+        if state == SEEN:
+            logger.info("webhook: update %d delivered again, not handed on twice", update_id)
+            return 200, "already accepted"
+        if state == BUSY:
+            return Rejection(503, f"update {update_id} is being accepted by another request",
+                             "503 update being accepted")
         accepted = False
         try:
             self._feed(update)
             accepted = True
         except queue.Full:
-            return 503, "queue full"
+            return _QUEUE_FULL
         except Exception as exc:
             logger.exception("webhook: 500: the sink failed on update %d", update_id)
-            return 500, f"the sink failed on update {update_id}: {type(exc).__name__}"
+            return Rejection(500, f"the sink failed on update {update_id}: {type(exc).__name__}",
+                             "500 sink failed")
         finally:
             with self._cond:
-                self._pending.discard(update_id)
-                if accepted:
-                    self._seen[update_id] = None
-                    if len(self._seen) > self.seen_size:
-                        self._seen.popitem(last=False)
+                self._seen.done(update_id, accepted)
         return 200, "ok"
+
+    def _log(self, rejection: Rejection, peer: Any, level: int) -> None:
+        """Log a rejection, at most once per cause per ``log_interval``."""
+        with self._cond:
+            count = self._lograte.hit(rejection.cause, time.monotonic())
+        if count is None:
+            return
+        more = f" (and {count - 1} more since the last such line)" if count > 1 else ""
+        logger.log(level, "webhook: %d for a request from %s: %s%s",
+                   rejection.status, peer, rejection.text, more)
+
+    def _log_event(self, cause: str, level: int, message: str, *args: Any) -> None:
+        """Log a connection event (refused, pushed out) at most once per ``log_interval``."""
+        with self._cond:
+            count = self._lograte.hit(cause, time.monotonic())
+        if count is not None:
+            more = f" (and {count - 1} more since the last such line)" if count > 1 else ""
+            logger.log(level, "webhook: " + message + more, *args)
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -247,14 +339,26 @@ class WebhookReceiver:
         self, environ: Dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """The WSGI entry point (PEP 3333)."""
-        status, text = self.receive(
-            environ.get("REQUEST_METHOD", "GET"),
-            environ.get("PATH_INFO") or "/",
-            lambda name: environ.get("HTTP_" + name.upper().replace("-", "_")),
-            environ.get("CONTENT_LENGTH"),
-            environ["wsgi.input"].read,
-            environ.get("REMOTE_ADDR", "?"),
-        )
+        peer = environ.get("REMOTE_ADDR", "?")
+        # a header name with a space before its colon ("Transfer-Encoding :") reaches the
+        # application with that space in its key: the framing may be ambiguous, refuse it
+        if any(" " in key or "\t" in key for key in environ if key.startswith("HTTP_")):
+            self._log(_BAD_HEADER, peer, logging.WARNING)
+            status, text = _BAD_HEADER.status, _BAD_HEADER.text
+        else:
+            read = environ["wsgi.input"].read
+            status, text = self._serve(
+                environ.get("REQUEST_METHOD", "GET"),
+                environ.get("PATH_INFO") or "/",
+                environ.get("HTTP_" + SECRET_HEADER.upper().replace("-", "_")),
+                environ.get("CONTENT_LENGTH") or None,
+                environ.get("HTTP_TRANSFER_ENCODING"),
+                None,  # Expect: the WSGI server answers it when the body is first read
+                False,
+                lambda length: _read_exactly(read, length),
+                None,
+                peer,
+            )
         body = text.encode()
         start_response(f"{status} {HTTPStatus(status).phrase}", _response_headers(status, body))
         return [body]
@@ -275,89 +379,132 @@ wsgi_app = WebhookReceiver
 
 # -- the built-in server -------------------------------------------------------------------
 
+_CHUNK = 64 * 1024
+_LINGER_BYTES = 256 * 1024  # read (and dropped) at most, after a refusal, before closing
+_LINGER_SECONDS = 0.05
 
-class _RequestReader(socket.SocketIO):
-    """Reads a connection: a request may be awaited ``limit`` seconds, and once its first
-    byte came, the rest must follow within ``limit`` seconds (a client sending a byte now
-    and then cannot hold the connection)."""
+
+class _HeadTooLarge(Exception):
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.text)
+        self.rejection = rejection
+
+
+class _Reader:
+    """Reads requests from a connection, with deadlines: a request may be awaited
+    ``limit`` seconds, and once its first byte came, all of it must arrive within
+    ``limit`` seconds (a client sending a byte now and then cannot hold the connection)."""
+
+    __slots__ = ("sock", "limit", "buffer", "deadline")
 
     def __init__(self, sock: socket.socket, limit: float) -> None:
-        super().__init__(sock, "rb")
-        self.conn = sock
+        self.sock = sock
         self.limit = limit
-        self.deadline: Optional[float] = None  # None while awaiting a request
+        self.buffer = bytearray()
+        self.deadline: Optional[float] = None
 
-    def readinto(self, b: Any) -> Optional[int]:
+    def _receive(self) -> bytes:
         if self.deadline is None:
-            self.conn.settimeout(self.limit)
+            self.sock.settimeout(self.limit)
         else:
             left = self.deadline - time.monotonic()
             if left <= 0:
                 raise socket.timeout("the request did not arrive whole in time")
-            self.conn.settimeout(left)
-        n = super().readinto(b)
-        if n and self.deadline is None:
+            self.sock.settimeout(left)
+        data = self.sock.recv(_CHUNK)
+        if data and self.deadline is None:
             self.deadline = time.monotonic() + self.limit
-        return n
+        return data
+
+    def head(self) -> Optional[bytes]:
+        """The next request head (without its blank line); None if the client closed the
+        connection before sending one. Raises _HeadTooLarge, EOFError, OSError."""
+        buffer = self.buffer
+        self.deadline = time.monotonic() + self.limit if buffer else None
+        searched = 0
+        while True:
+            end, body = find_head_end(buffer, searched)
+            if end >= 0:
+                head = bytes(buffer[:end])
+                del buffer[:body]
+                return head
+            too_large = check_unfinished_head(buffer)
+            if too_large is not None:
+                raise _HeadTooLarge(too_large)
+            searched = len(buffer)
+            data = self._receive()
+            if not data:
+                if buffer:
+                    raise EOFError("the connection closed in the middle of a request")
+                return None
+            buffer += data
+
+    def body(self, length: int) -> bytes:
+        """``length`` bytes of body (fewer if the client closed the connection)."""
+        buffer = self.buffer
+        while len(buffer) < length:
+            data = self._receive()
+            if not data:
+                break
+            buffer += data
+        body = bytes(buffer[:length])
+        del buffer[:length]
+        return body
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "telegrambot-webhook"
-    sys_version = ""
-    wbufsize = -1  # buffered: headers and body leave in one write
-    disable_nagle_algorithm = True
+class _Connection:
+    """One open connection of the built-in server."""
 
-    server: "_HTTPServer"
+    __slots__ = ("sock", "peer", "thread", "trusted")
 
-    def setup(self) -> None:
-        super().setup()
-        self.rfile.close()  # replaced by one that bounds a whole request's time
-        self._reader = _RequestReader(self.connection, self.server.read_timeout)
-        self.rfile = io.BufferedReader(self._reader)
+    def __init__(self, sock: socket.socket, peer: str) -> None:
+        self.sock = sock
+        self.peer = peer
+        self.thread: Optional[threading.Thread] = None
+        # sent a request that passed the head's checks (the right secret): never pushed out
+        self.trusted = False
 
-    def handle_one_request(self) -> None:
-        self._reader.deadline = None
-        super().handle_one_request()
-
-    def _handle(self) -> None:
-        lengths = self.headers.get_all("Content-Length") or []
-        length = lengths[0] if lengths else None
-        if "Transfer-Encoding" in self.headers:
-            length = None  # a chunked body is not read here: 411
-        elif len(lengths) > 1:
-            length = "several"  # which of them frames the body? 400
-        status, text = self.server.receiver.receive(
-            self.command,
-            urlsplit(self.path).path,
-            self.headers.get,
-            length,
-            self.rfile.read,
-            self.client_address[0],
-        )
-        body = text.encode()
-        self.send_response(status)
-        for name, value in _response_headers(status, body):
-            self.send_header(name, value)
-        if status != 200:  # the body may be unread: never reuse this connection
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    do_POST = do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        """Accepted requests are not logged; rejections are, by the receiver."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("webhook: %s: %s", self.client_address[0], redact(format % args))
+    def shutdown(self, how: int) -> None:
+        try:
+            socket.socket.shutdown(self.sock, how)  # the plain socket's, also for TLS
+        except OSError:
+            pass
 
 
-class _HTTPServer(http.server.HTTPServer):
-    """An HTTPServer with one named daemon thread per connection, TLS in that thread."""
+_date_cache: List[Any] = [0, ""]
+
+
+def _http_date() -> str:
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[0], _date_cache[1] = now, email.utils.formatdate(now, usegmt=True)
+    return _date_cache[1]
+
+
+def _answer(status: int, text: str, close: bool, head_only: bool = False) -> bytes:
+    body = b"" if head_only else text.encode()
+    lines = [
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+        "Server: telegrambot-webhook",
+        "Date: " + _http_date(),
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(text.encode())}",
+    ]
+    if status == 405:
+        lines.append("Allow: POST")
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _HTTPServer(socketserver.TCPServer):
+    """Accepts connections; serves each on a named daemon thread (TLS in that thread)."""
 
     request_queue_size = 128  # Telegram opens up to 100 connections at once
+    allow_reuse_address = True
 
     def __init__(
         self,
@@ -373,71 +520,144 @@ class _HTTPServer(http.server.HTTPServer):
         self.ssl_context = ssl_context
         self.read_timeout = read_timeout
         self.connection_limit = connection_limit
-        self.connections: Dict[Any, threading.Thread] = {}
+        # open connections, oldest first; and those pushed out, until their threads end
+        self.connections: Dict[Any, _Connection] = {}
+        self.leaving: Dict[Any, _Connection] = {}
         self.connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer's own server_bind looks the host name up (DNS): not needed here.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name = str(self.server_address[0])
-        self.server_port = self.server_address[1]
+        super().__init__(address, None)  # type: ignore[arg-type]  # no handler class: see below
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(request, client_address),
-            name="telegrambot-webhook-conn",
+        conn = _Connection(request, client_address[0])
+        conn.thread = threading.Thread(
+            target=self._serve_connection, args=(conn,), name="telegrambot-webhook-conn",
             daemon=True,
         )
+        pushed_out = None
         with self.connections_lock:
-            full = len(self.connections) >= self.connection_limit
-            if not full:
-                self.connections[request] = thread
-        if full:
-            logger.warning(
-                "webhook: %d connections open, one from %s refused",
-                self.connection_limit,
-                client_address[0],
+            if len(self.connections) >= self.connection_limit:
+                for key, other in self.connections.items():  # the oldest untrusted one
+                    if not other.trusted:
+                        pushed_out = self.leaving[key] = self.connections.pop(key)
+                        break
+                else:
+                    conn = None  # type: ignore[assignment]  # all trusted: refuse the new one
+            if conn is not None:
+                self.connections[request] = conn
+        if conn is None:
+            self.receiver._log_event(
+                "connection limit", logging.WARNING,
+                "%d connections open, all with the right secret: one from %s refused",
+                self.connection_limit, client_address[0],
             )
             self.shutdown_request(request)
-        else:
-            thread.start()
+            return
+        if pushed_out is not None:
+            self.receiver._log_event(
+                "connection pushed out", logging.WARNING,
+                "%d connections open: one from %s that sent no request with the right secret "
+                "was closed to make room",
+                self.connection_limit, pushed_out.peer,
+            )
+            pushed_out.shutdown(socket.SHUT_RDWR)
+        assert conn.thread is not None
+        conn.thread.start()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.exception("webhook: could not serve a connection from %s", client_address[0])
 
-    def _serve_connection(self, request: Any, client_address: Any) -> None:
-        conn = request
+    def _serve_connection(self, conn: _Connection) -> None:
+        request = conn.sock
         try:
             request.settimeout(self.read_timeout)
             if self.ssl_context is not None:
-                conn = self.ssl_context.wrap_socket(
+                conn.sock = self.ssl_context.wrap_socket(
                     request, server_side=True, do_handshake_on_connect=False
                 )
-                with self.connections_lock:
-                    self.connections[conn] = self.connections.pop(request)
-                conn.do_handshake()
-            self.finish_request(conn, client_address)
-        except (OSError, ssl.SSLError) as exc:
-            logger.debug("webhook: connection from %s ended: %s", client_address[0], exc)
+                conn.sock.do_handshake()
+            self._serve_requests(conn)
+        except (OSError, EOFError, ssl.SSLError) as exc:
+            logger.debug("webhook: connection from %s ended: %s", conn.peer, exc)
         except Exception:
-            logger.exception("webhook: unexpected error on a connection from %s", client_address[0])
+            logger.exception("webhook: unexpected error on a connection from %s", conn.peer)
         finally:
             with self.connections_lock:
-                self.connections.pop(conn, None)
-            self.shutdown_request(conn)
+                self.connections.pop(request, None)
+                self.leaving.pop(request, None)
+            self.shutdown_request(conn.sock)
+
+    def _serve_requests(self, conn: _Connection) -> None:
+        """Requests of one connection, until it closes or one is refused."""
+        sock = conn.sock
+        receiver = self.receiver
+        reader = _Reader(sock, self.read_timeout)
+        while True:
+            try:
+                data = reader.head()
+            except _HeadTooLarge as e:
+                rejection = e.rejection
+                receiver._log(rejection, conn.peer, logging.WARNING)
+                self._refuse(sock, rejection.status, rejection.text)
+                return
+            if data is None:
+                return
+            try:
+                head = parse_head(data)
+            except HeadError as e:
+                receiver._log(e.rejection, conn.peer, logging.WARNING)
+                self._refuse(sock, e.rejection.status, e.rejection.text)
+                return
+            headers = head.headers
+            expect = headers.get("expect")
+
+            def checked(expect: Optional[str] = expect) -> None:
+                conn.trusted = True
+                if expect is not None:  # 100-continue: the checks passed, send the body
+                    sock.sendall(_CONTINUE)
+
+            status, text = receiver._serve(
+                head.method,
+                head.path,
+                headers.get("x-telegram-bot-api-secret-token"),
+                head.lengths[0] if head.lengths else None,
+                headers.get("transfer-encoding"),
+                expect,
+                len(head.lengths) > 1,
+                reader.body,
+                checked,
+                conn.peer,
+            )
+            if status != 200:  # the body may be unread: never reuse this connection
+                self._refuse(sock, status, text, head.method == "HEAD")
+                return
+            keep = head.keep_alive
+            sock.sendall(_answer(status, text, not keep))
+            if not keep:
+                return
+
+    @staticmethod
+    def _refuse(sock: socket.socket, status: int, text: str, head_only: bool = False) -> None:
+        """Answer a refusal and close: what the client still sends is read (a little) and
+        dropped first, so that the answer is not lost to a reset connection."""
+        try:
+            sock.sendall(_answer(status, text, True, head_only))
+            socket.socket.shutdown(sock, socket.SHUT_WR)
+            sock.settimeout(_LINGER_SECONDS)
+            dropped = 0
+            while dropped < _LINGER_BYTES:
+                data = sock.recv(_CHUNK)
+                if not data:
+                    break
+                dropped += len(data)
+        except (OSError, ssl.SSLError):
+            pass
 
     def end_connections(self, how: int) -> List[threading.Thread]:
         """Shut the connections down (``how`` as in socket.shutdown); return their threads."""
         with self.connections_lock:
-            items = list(self.connections.items())
-        for conn, _ in items:
-            try:
-                socket.socket.shutdown(conn, how)  # the plain socket's, also for TLS
-            except OSError:
-                pass
-        return [thread for _, thread in items]
+            conns = list(self.connections.values()) + list(self.leaving.values())
+        for conn in conns:
+            conn.shutdown(how)
+        return [conn.thread for conn in conns if conn.thread is not None]
 
 
 class WebhookServer:
@@ -449,8 +669,10 @@ class WebhookServer:
     TLS on, e.g. with the self-signed certificate also given to
     `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_. ``read_timeout`` bounds
     how long a connection may wait silent for a request, and how long a request may take
-    to arrive whole; beyond ``connection_limit`` open connections, new ones are closed at
-    once (Telegram opens at most 100).
+    to arrive whole; at most ``connection_limit`` connections are open (Telegram opens at
+    most 100): beyond it, a new connection pushes out the oldest that has not sent a
+    request with the right secret, or is closed at once if every one has. See the module
+    documentation for the limits on hostile clients, and ``log_interval``.
 
     :meth:`start` serves on a daemon thread, :meth:`stop` lets requests in flight finish;
     also usable as a context manager.
@@ -471,7 +693,10 @@ class WebhookServer:
         put_timeout: float = 5.0,
         read_timeout: float = 30.0,
         connection_limit: int = 256,
+        log_interval: float = 60.0,
     ) -> None:
+        if connection_limit < 1:
+            raise ValueError("connection_limit must be at least 1")
         self.receiver = WebhookReceiver(
             sink,
             path=path,
@@ -479,6 +704,7 @@ class WebhookServer:
             max_body=max_body,
             seen_size=seen_size,
             put_timeout=put_timeout,
+            log_interval=log_interval,
         )
         self.host = host
         self._port = port
@@ -584,9 +810,11 @@ class WebhookRun:
         return f"<WebhookRun {self.server!r}>"
 
     def stop(self, timeout: float = 10.0, *, delete_webhook: bool = False) -> None:
-        """Stop receiving (requests in flight finish), let the loop handle what was
-        accepted, end it; with ``delete_webhook``, also call
-        `deleteWebhook <https://core.telegram.org/bots/api#deletewebhook>`_.
+        """Stop receiving (new requests get 503, so Telegram sends them again later;
+        requests in flight finish), let the loop hand over every update accepted (answered
+        200), end it; all within ``timeout`` seconds. The updates it could not hand over
+        in time are logged at ERROR with their update_ids. With ``delete_webhook``, also
+        call `deleteWebhook <https://core.telegram.org/bots/api#deletewebhook>`_.
 
         Called from a handler, it returns at once and the same steps run on a
         ``telegrambot-webhook-stop`` thread: the caller's thread is the one that still has
@@ -606,9 +834,8 @@ class WebhookRun:
     def _stop(self, timeout: float, delete_webhook: bool) -> None:
         deadline = time.monotonic() + timeout
         self.server.stop(timeout)
-        while not self.updates.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.loop.stop()
+        # the loop drains the queue (what was answered 200) before it ends
+        self.loop.stop(max(0.0, deadline - time.monotonic()))
         if delete_webhook:
             self.bot.deleteWebhook()
 
@@ -649,6 +876,8 @@ def run_webhook(
     ordered: bool = True,
     maxhold: float = 3,
     run_forever: bool = False,
+    queue_size: int = QUEUE_SIZE,
+    put_timeout: float = 5.0,
 ) -> WebhookRun:
     """Run ``bot`` on a webhook: what :meth:`Bot.message_loop` does for polling.
 
@@ -660,6 +889,11 @@ def run_webhook(
     ``drop_pending_updates``, ``max_connections``, ``ip_address`` and ``certificate``: a
     file path or object to upload, or True to upload ``certfile`` (a self-signed
     certificate). ``certfile``/``keyfile`` turn TLS on for the server.
+
+    The server hands updates to the loop through a queue of at most ``queue_size``: when
+    the handler falls that far behind, a request waits up to ``put_timeout`` seconds for
+    room, then gets 503 and Telegram delivers the update again later, so memory stays
+    bounded and what was answered 200 can be handed over when the bot stops.
 
     Returns a :class:`WebhookRun`; with ``run_forever`` it blocks until Ctrl-C first.
     """
@@ -673,7 +907,7 @@ def run_webhook(
         certificate = pathlib.Path(certfile)
     elif isinstance(certificate, str):
         certificate = pathlib.Path(certificate)
-    updates: queue.Queue[Any] = queue.Queue()
+    updates: queue.Queue[Any] = queue.Queue(queue_size)
     server = WebhookServer(
         updates,
         host,
@@ -683,6 +917,7 @@ def run_webhook(
         certfile=certfile,
         keyfile=keyfile,
         max_body=max_body,
+        put_timeout=put_timeout,
     ).start()
     loop = None
     try:

@@ -1,5 +1,6 @@
 """Webhook delivery end to end: the emulator POSTs updates to the receiver, as Telegram does."""
 
+import collections
 import json
 import logging
 import queue
@@ -8,7 +9,8 @@ import threading
 import time
 
 import pytest
-from test_webhook import SECRET, post
+from test_loop import ids_in
+from test_webhook import SECRET, post, wait_until
 
 from telegrambot.loop import OrderedWebhook
 from telegrambot.webhook import WebhookServer, run_webhook
@@ -106,7 +108,7 @@ def test_run_webhook_stopped_from_a_handler_still_handles_what_was_accepted(emul
     assert received == ["first"]
     for text in ("second", "third", "fourth"):
         alice.send(text)
-    emulator.wait_until(lambda: run.updates.qsize() == 3)  # accepted: answered 200
+    wait_until(lambda: run.updates.qsize() == 3)  # accepted: answered 200
     release.set()
     assert run.loop.join(10)
     assert received == ["first", "second", "third", "fourth"]
@@ -278,3 +280,100 @@ def test_update_json_survives_the_round_trip(emulator, bot):
         sent = alice.send('ünïcødé ✓ \u2028 "quoted"')
         update = got.get(timeout=5)
     assert update["message"] == json.loads(json.dumps(sent))
+
+
+# -- issue 11, item 2: stopping loses nothing that was answered 200 ---------------------
+
+
+def deliver(run, secret, update_ids, statuses, clients=10):
+    """POST the updates from ``clients`` threads (kept-alive connections, as Telegram);
+    record each update_id's answer (None: the connection failed) in ``statuses``."""
+    import http.client
+
+    from telegrambot.webhook import SECRET_HEADER
+
+    def client(ids):
+        conn = http.client.HTTPConnection("127.0.0.1", run.server.port, timeout=10)
+        for update_id in ids:
+            body = json.dumps({"update_id": update_id, "message": {
+                "message_id": update_id, "date": 0, "chat": {"id": 1, "type": "private"}}})
+            try:
+                conn.request("POST", "/", body=body, headers={SECRET_HEADER: secret})
+                response = conn.getresponse()
+                response.read()
+                statuses[update_id] = response.status
+                if response.status != 200:
+                    conn.close()
+            except OSError:
+                statuses[update_id] = None
+                conn.close()
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(update_ids[k::clients],))
+               for k in range(clients)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+@pytest.mark.parametrize("timeout", [30, 0.5])
+def test_run_webhook_stop_hands_over_what_was_answered_200(emulator, bot, caplog, timeout):
+    handled = collections.Counter()
+    first = threading.Event()
+
+    def handle(msg):
+        first.set()
+        time.sleep(0.02)  # a handler that sends a message, say
+        handled[msg["message_id"]] += 1
+
+    run = run_webhook(bot, handle, host="127.0.0.1", port=0, path="/")
+    statuses = {}
+    threads = deliver(run, emulator.webhook["secret_token"], list(range(1, 301)), statuses)
+    assert first.wait(5)
+    # a backlog: answered 200, not handled yet (the handler takes 20 ms each)
+    wait_until(lambda: sum(s == 200 for s in list(statuses.values())) >= 150, 10)
+    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
+        run.stop(timeout=timeout)  # while the clients are still sending
+        assert run.loop.join(5)
+    for thread in threads:
+        thread.join(10)
+    accepted = {i for i, status in statuses.items() if status == 200}
+    refused = {i for i, status in statuses.items() if status != 200}
+    assert set(statuses) == set(range(1, 301))
+    assert refused and {statuses[i] for i in refused} <= {503, None}  # sent again later
+    assert set(handled.values()) == {1}  # nothing twice
+    lost = accepted - set(handled)
+    assert not set(handled) - accepted
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    if timeout == 30:
+        assert not lost and not errors  # everything answered 200 was handed over
+    else:
+        assert lost  # 0.5 s is not enough for them all: each one lost is reported
+        reported = []
+        for error in errors:
+            reported += ids_in(error.split("update_ids ")[1])
+        assert sorted(reported) == sorted(lost)
+
+
+def test_run_webhook_answers_503_when_its_queue_is_full(emulator, bot):
+    release = threading.Event()
+    handled = []
+
+    def handle(msg):
+        release.wait(10)
+        handled.append(msg["message_id"])
+
+    run = run_webhook(bot, handle, host="127.0.0.1", port=0, path="/", queue_size=3,
+                      put_timeout=0.05)
+    try:
+        secret = emulator.webhook["secret_token"]
+        update = lambda i: {"update_id": i, "message": {"message_id": i}}  # noqa: E731
+        assert post(run.server.port, update(1), path="/", secret=secret)[0] == 200
+        emulator.wait_until(lambda: run.updates.empty())  # the handler holds the first
+        statuses = [post(run.server.port, update(i), path="/", secret=secret)[0]
+                    for i in range(2, 7)]
+        assert statuses == [200, 200, 200, 503, 503]  # the queue holds 3, no more
+        release.set()
+    finally:
+        run.stop(timeout=10)
+    assert sorted(handled) == [1, 2, 3, 4]
