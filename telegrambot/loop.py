@@ -92,15 +92,17 @@ class _Stop:
 class _Receiving:
     """What the loops of one bot share, kept on the bot (``bot._receiving``): the loops
     running, the polling loop (while its thread runs, even once stopped from a handler),
-    and the offset polling got to (the update after the last one handed to a handler), so
-    that the bot's next polling loop starts there."""
+    the offset polling got to (the update after the last one handed to a handler), so
+    that the bot's next polling loop starts there, and the update_ids its webhook
+    receivers accepted lately (see :func:`telegrambot.webhook.run_webhook`)."""
 
-    __slots__ = ("loops", "poller", "offset")
+    __slots__ = ("loops", "poller", "offset", "seen")
 
     def __init__(self) -> None:
         self.loops: List[_Loop] = []
         self.poller: Optional[MessageLoop] = None
         self.offset: Optional[int] = None
+        self.seen: Any = None
 
 
 # guards every bot's _Receiving (its creation and its changes); never held across I/O
@@ -306,7 +308,7 @@ class _Loop:
     def wait(self) -> None:
         """Block until the loop ends; Ctrl-C stops it. Raises the error that ended it."""
         try:
-            while not self._ended.wait(1.0):
+            while not self._ended.wait(0.25):  # short: Ctrl-C is seen between two waits
                 pass
         except KeyboardInterrupt:
             log.info("interrupted: stopping")

@@ -141,6 +141,10 @@ class WebhookReceiver:
     ``update_id`` values are remembered to drop redeliveries (about 140 bytes each);
     ``put_timeout`` is how long a bounded queue may block before the answer is 503;
     ``log_interval`` is the least time between two log lines of the same kind of rejection.
+    ``seen`` is a :class:`telegrambot.core.webhook_rules.DedupTable` to use instead of a
+    new one: receivers that follow one another (not at the same time) share it, so a
+    redelivery is not handed on twice across a restart (:func:`run_webhook` shares the
+    bot's).
     """
 
     def __init__(
@@ -153,6 +157,7 @@ class WebhookReceiver:
         seen_size: int = 10_000,
         put_timeout: float = 5.0,
         log_interval: float = 60.0,
+        seen: Optional[DedupTable] = None,
     ) -> None:
         if max_body < 1 or seen_size < 1:
             raise ValueError("max_body and seen_size must be positive")
@@ -163,7 +168,7 @@ class WebhookReceiver:
         self._cond = threading.Condition()
         self._accepting = True
         self._in_flight = 0
-        self._seen = DedupTable(seen_size)
+        self._seen = seen if seen is not None else DedupTable(seen_size)
         self._lograte = LogRate(log_interval)
 
     @property
@@ -694,6 +699,7 @@ class WebhookServer:
         read_timeout: float = 30.0,
         connection_limit: int = 256,
         log_interval: float = 60.0,
+        seen: Optional[DedupTable] = None,
     ) -> None:
         if connection_limit < 1:
             raise ValueError("connection_limit must be at least 1")
@@ -705,6 +711,7 @@ class WebhookServer:
             seen_size=seen_size,
             put_timeout=put_timeout,
             log_interval=log_interval,
+            seen=seen,
         )
         self.host = host
         self._port = port
@@ -856,6 +863,17 @@ class WebhookRun:
         self.stop()
 
 
+def _seen_table(bot: Any) -> DedupTable:
+    """The update_ids the bot's webhook receivers accepted lately, kept on the bot."""
+    from .loop import _receiving, _state_lock
+
+    state = _receiving(bot)
+    with _state_lock:
+        if state.seen is None:
+            state.seen = DedupTable(10_000)
+        return state.seen
+
+
 def run_webhook(
     bot: Any,
     callback: Union[None, Callable[[Dict[str, Any]], Any], Dict[str, Callable[..., Any]]] = None,
@@ -918,6 +936,7 @@ def run_webhook(
         keyfile=keyfile,
         max_body=max_body,
         put_timeout=put_timeout,
+        seen=_seen_table(bot),
     ).start()
     loop = None
     try:

@@ -145,6 +145,8 @@ def test_calling_with_every_parameter_sends_every_parameter(emulator, bot, metho
         if info.msg_identifier and p["name"] in ("chat_id", "message_id", "inline_message_id"):
             continue
         value, decoded = _sample(p["name"], p["types"], info.uploads)
+        if method == "getUpdates" and p["name"] == "timeout":
+            value = decoded = 0  # sent all the same; a real long poll would wait that long
         expected[p["name"]] = decoded
         kind = signature.parameters[p["name"]].kind
         if kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:

@@ -236,8 +236,7 @@ def test_a_rejected_token_ends_the_loop(emulator, caplog):
 
 def test_stop_in_the_middle_of_a_long_poll(emulator, bot):
     loop = bot.message_loop(Recorder(), timeout=20)
-    emulator.wait_for_request("getUpdates")
-    time.sleep(0.1)  # let the long poll settle on the server
+    emulator.wait_for_request("getUpdates")  # the long poll is waiting on the server
     assert loop.is_alive()
     start = time.monotonic()
     bot.stop()
@@ -269,7 +268,9 @@ def test_stop_from_inside_a_handler(emulator, bot):
         if is_event(msg):
             return
         bot.scheduler.event_now({"_tick": {}})
-        time.sleep(0.05)  # the scheduler now waits for this handler to return
+        deadline = time.monotonic() + 5
+        while bot.scheduler.pending() and time.monotonic() < deadline:
+            time.sleep(0.001)  # until the scheduler took it: it now waits for this handler
         start = time.monotonic()
         bot.stop()
         stop_took.append(time.monotonic() - start)
