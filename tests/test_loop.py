@@ -7,6 +7,7 @@ import queue
 import random
 import re
 import signal
+import sys
 import threading
 import time
 
@@ -372,9 +373,21 @@ def test_run_forever_exits_cleanly_on_ctrl_c(emulator, bot, capsys):
     push_messages(emulator, 2)
     rec = Recorder()
 
+    def main_thread_waits():
+        """The main thread is in the loop's wait() (Ctrl-C earlier would hit pytest)."""
+        frame = sys._current_frames().get(threading.main_thread().ident)
+        while frame is not None:
+            if frame.f_code.co_name == "wait" and frame.f_code.co_filename == loop_module.__file__:
+                return True
+            frame = frame.f_back
+        return False
+
     def interrupt_when_done():
         try:
             rec.wait(2)
+            deadline = time.monotonic() + 5
+            while not main_thread_waits() and time.monotonic() < deadline:
+                time.sleep(0.001)
         finally:
             _thread.interrupt_main()  # Ctrl-C
 
