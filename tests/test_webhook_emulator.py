@@ -155,7 +155,7 @@ def test_concurrent_out_of_order_posts_are_handed_over_in_order(bot, ordered):
 
 
 def wait_for_log(emulator, caplog, text):
-    emulator.wait_until(lambda: any(text in m for m in caplog.messages), timeout=5, message=text)
+    wait_until(lambda: any(text in m for m in caplog.messages), timeout=5)
 
 
 def test_wrong_then_missing_secret_are_refused_until_it_is_right(emulator, bot, caplog):
@@ -238,7 +238,7 @@ def test_stop_with_a_delivery_in_flight_loses_nothing(emulator, bot):
     stopped = []
     stopper = threading.Thread(target=lambda: stopped.append(server.stop(timeout=5)))
     stopper.start()
-    emulator.wait_until(lambda: not server.receiver.accepting)
+    wait_until(lambda: not server.receiver.accepting)
     release.set()
     stopper.join(5)
     assert stopped == [True]
@@ -369,7 +369,7 @@ def test_run_webhook_answers_503_when_its_queue_is_full(emulator, bot):
         secret = emulator.webhook["secret_token"]
         update = lambda i: {"update_id": i, "message": {"message_id": i}}  # noqa: E731
         assert post(run.server.port, update(1), path="/", secret=secret)[0] == 200
-        emulator.wait_until(lambda: run.updates.empty())  # the handler holds the first
+        wait_until(lambda: run.updates.empty())  # the handler holds the first
         statuses = [post(run.server.port, update(i), path="/", secret=secret)[0]
                     for i in range(2, 7)]
         assert statuses == [200, 200, 200, 503, 503]  # the queue holds 3, no more
