@@ -61,9 +61,13 @@ def wait_until(condition: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.01)
 
 
+WIDEN_FUTEX_HASH = False  # --widen-futex-hash
+
+
 def make_bot(timeout: float, stack_size: int) -> DelegatorBot:
     bot = DelegatorBot("123456:bench", [pave_event_space()(per_chat_id(), create_open, Counter, timeout=timeout)],
-                       api_url="http://127.0.0.1:9", thread_stack_size=stack_size)
+                       api_url="http://127.0.0.1:9", thread_stack_size=stack_size,
+                       widen_futex_hash=WIDEN_FUTEX_HASH)
     bot.scheduler.on_event(bot.handle)  # idle events take the same path as messages
     bot.scheduler.run_as_thread()
     return bot
@@ -128,12 +132,17 @@ def main() -> None:
     parser.add_argument("--stack-size", type=int, default=256 * 1024, help="delegate thread stack (bytes)")
     parser.add_argument("--skip-idle", action="store_true", help="do not wait for the idle timeout")
     parser.add_argument("--stop-only", action="store_true", help="only time bot.stop()")
+    parser.add_argument("--widen-futex-hash", action="store_true",
+                        help="DelegatorBot(widen_futex_hash=True): the process-wide prctl")
     args = parser.parse_args()
+    global WIDEN_FUTEX_HASH
+    WIDEN_FUTEX_HASH = args.widen_futex_hash
     if args.stop_only:
         print("stopping %s" % stop_figures(args))
         return
-    print("delegation benchmark: %d delegates, 3 x %d messages, idle timeout %.0f s, stack %d KiB"
-          % (args.delegates, args.messages, args.timeout, args.stack_size // 1024))
+    print("delegation benchmark: %d delegates, 3 x %d messages, idle timeout %.0f s, stack %d KiB, "
+          "futex hash %s" % (args.delegates, args.messages, args.timeout, args.stack_size // 1024,
+                             "widened (opt-in)" if args.widen_futex_hash else "left alone (default)"))
 
     cost = dispatch_cost(args.delegates, 20_000)
     print("dispatch of one message among %d listeners: indexed %.1f us, scan of every capture "

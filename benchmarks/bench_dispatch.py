@@ -1,6 +1,6 @@
 """Dispatch throughput of the queue source, and the scheduler's timing.
 
-    python benchmarks/bench_dispatch.py [N]
+    python benchmarks/bench_dispatch.py [N [ROUNDS]]
 
 Updates (dicts, as a webhook receiver would put them) go through ``bot.message_loop(table,
 source=q)`` to a routing table whose handlers only count, and through
@@ -22,6 +22,7 @@ import time
 from telegrambot import Bot
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 
 def make_updates(n):
@@ -156,7 +157,7 @@ def scheduler_lateness(count=200, spacing=0.005):
 
 def main():
     updates = make_updates(N)
-    print(f"{N:,} updates (9 in 10 messages, 1 in 10 callback queries), best of 3 rounds")
+    print(f"{N:,} updates (9 in 10 messages, 1 in 10 callback queries), best of {ROUNDS} rounds")
     pair = "baseline: bare queue.Queue put+get pair, one thread"
     handoff = "baseline: bare queue.Queue hand-off, producer thread -> consumer"
     cases = {
@@ -174,7 +175,7 @@ def main():
     cases["message_loop(source=q, ordered=False), default router, pre-filled"] = (
         lambda: run_loop(updates, False, False, routed=True))
     best = dict.fromkeys(cases, 0.0)
-    for _ in range(3):  # interleaved, so a busy moment does not favour one case
+    for _ in range(ROUNDS):  # interleaved, so a busy moment does not favour one case
         for name, case in cases.items():
             best[name] = max(best[name], case())
     base, base2 = best[pair], best[handoff]

@@ -643,8 +643,8 @@ class Webhook(_Loop):
     def _serve(self) -> None:
         get = self.source.get
         dispatch = self._dispatch
-        stopping = self._stopping
-        while not stopping.is_set():
+        stopping = self._stopping.is_set
+        while not stopping():
             item = get()
             if type(item) is not dict:
                 item = self._unwrap(item)
@@ -779,10 +779,10 @@ class OrderedWebhook(Webhook):
         dispatch = self._dispatch
         push = reorderer.push
         held = reorderer.held
-        stopping = self._stopping
+        stopping = self._stopping.is_set
         monotonic = time.monotonic
         wait: Optional[float] = None  # how long a get() may block (a held update's deadline)
-        while not stopping.is_set():
+        while not stopping():
             try:
                 item = get(True, wait)
             except queue.Empty:
