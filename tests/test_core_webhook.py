@@ -37,6 +37,7 @@ def test_a_head_is_parsed():
     assert h.headers["x-telegram-bot-api-secret-token"] == "s3cret"
     assert h.lengths == ["16"] and h.keep_alive
     assert parse_head(b"POST /a?b=1 HTTP/1.0").path == "/a"
+    assert parse_head(b"POST http://example.org/hook?x HTTP/1.1").path == "/hook"
     assert not parse_head(b"POST / HTTP/1.0").keep_alive
     assert not parse_head(head("Connection: close")).keep_alive
 

@@ -25,6 +25,7 @@ import hmac
 import json
 from collections import OrderedDict
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 __all__ = [
     "MAX_HEAD",
@@ -77,8 +78,9 @@ class Head(NamedTuple):
 
     @property
     def path(self) -> str:
-        """The target without its query string."""
-        return self.target.split("?", 1)[0].split("#", 1)[0]
+        """The target's path: without its query string (or scheme and host, for a target
+        in absolute form)."""
+        return urlsplit(self.target).path
 
     @property
     def keep_alive(self) -> bool:
