@@ -10,6 +10,10 @@ the threaded runtime, the asyncio runtime and the emulator drive the same rules.
   late updates told from repeats;
 - :mod:`telegrambot.core.webhook_rules`: a webhook request's head and body checked, the
   update_ids accepted lately;
+- :mod:`telegrambot.core.records`: what a store keeps, the JSON rule, state keys, a
+  commit checked and encoded, repeat arithmetic, counting an update's parts;
+- :mod:`telegrambot.core.groupcommit`: which submitted writes go into the next
+  transaction;
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
 - :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
 """
