@@ -112,6 +112,7 @@ def test_a_state_is_saved_with_versions(store):
     assert record.version == 2 and record.applied == 10  # a save without applied keeps it
     assert store.save(key, {"n": 3}) == 3  # no version: saved whatever is stored
     assert store.load(key).data == {"n": 3}
+    assert store.save(state_key("chat", 43), {"new": True}) == 1
 
 
 def test_a_save_from_an_old_version_conflicts_and_writes_nothing(store):

@@ -58,6 +58,11 @@ def test_a_second_process_is_refused_clearly(tmp_path):
         store.close()
 
 
+def test_a_directory_that_does_not_exist_is_a_clear_error(tmp_path):
+    with pytest.raises(StorageError, match="No such file or directory .* a directory that exists"):
+        SQLiteStore(tmp_path / "missing" / "bot.db")
+
+
 @pytest.mark.parametrize("path", ["", ":memory:", "file:x.db?mode=memory"])
 def test_paths_that_are_not_files_are_refused(path):
     with pytest.raises(ValueError, match="MemoryStore"):
@@ -183,6 +188,51 @@ def test_a_failing_commit_does_not_sink_the_others_of_its_transaction(tmp_path):
         assert store.accept([update(10), update(11), update(12)]) == [False, True, False]
     finally:
         store.close()
+
+
+def test_a_wait_that_times_out_leaves_the_commit_to_land_later(tmp_path, caplog):
+    store = SQLiteStore(tmp_path / "bot.db")
+    try:
+        held, release = threading.Event(), threading.Event()
+
+        def hold_writer(ticket):
+            held.set()
+            release.wait(10)
+
+        def broken(ticket):
+            raise RuntimeError("a callback that fails")
+
+        first = store.submit(Changes(accept=[update(1)]))
+        first.add_done_callback(hold_writer)
+        first.add_done_callback(broken)
+        assert held.wait(10)
+        late = store.submit(Changes(accept=[update(2)]))
+        with pytest.raises(TimeoutError, match="did not finish the commit within 0 s"):
+            late.wait(0)
+        assert not late.done() and "pending" in repr(late)
+        landed = threading.Event()
+        late.add_done_callback(lambda ticket: landed.set())
+        release.set()
+        assert landed.wait(10) and late.wait(0).accepted == [True]
+        assert "a store ticket's done callback failed" in caplog.text
+    finally:
+        store.close()
+
+
+def test_a_callback_may_close_the_store(tmp_path):
+    store = SQLiteStore(tmp_path / "bot.db")
+    closed = threading.Event()
+
+    def close(ticket):
+        store.close()
+        closed.set()
+
+    store.submit(Changes(accept=[update(1)])).add_done_callback(close)
+    assert closed.wait(10)
+    store.close()  # joins the writer, which ended after its callback
+    assert not store._writer.is_alive()
+    with pytest.raises(StoreClosed):
+        store.accept([update(2)])
 
 
 def test_close_commits_what_was_submitted(tmp_path):

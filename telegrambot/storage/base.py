@@ -126,9 +126,9 @@ class Store(abc.ABC):
 
     1. *Atomic*: a commit's :class:`~telegrambot.core.records.Changes` are applied all
        together or not at all; a reader never sees part of one.
-    2. *Ordered*: commits are applied in the order :meth:`submit` was called (across
-       threads: the order of the calls' returns). A commit submitted after another is
-       never durable without it.
+    2. *Ordered*: commits are applied in the order of the :meth:`submit` calls (a call
+       that returned before another began is ahead of it). A commit is never durable
+       without those submitted before it.
     3. *Durable when done*: once a ticket is done without error, the commit survives what
        the engine promises to survive (:class:`~telegrambot.storage.MemoryStore`: nothing
        beyond the process; :class:`~telegrambot.storage.SQLiteStore`: a killed process,
@@ -139,7 +139,9 @@ class Store(abc.ABC):
        the methods built on it), naming the key; nothing of that commit is written.
     6. *Thread-safe*: one store is used from any number of threads.
 
-    Reads return fresh objects: changing a loaded state's dict changes nothing stored.
+    Reads return fresh objects (changing a loaded state's dict changes nothing stored),
+    except that :class:`~telegrambot.storage.MemoryStore`'s :meth:`pending` hands back
+    the very update dicts it accepted: updates are not copied.
     """
 
     #: True if what is committed survives the process (the conformance tests reopen it).

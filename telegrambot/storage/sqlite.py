@@ -75,7 +75,11 @@ class _FileLock:
 
     def __init__(self, path: str) -> None:
         self.path = path + ".lock"
-        self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._fd: Optional[int] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(f"can't open a store at {path!r}: {exc.strerror} ({self.path}); "
+                               "give a path in a directory that exists and can be written") from exc
         try:
             _lock_fd(self._fd)
         except OSError:
