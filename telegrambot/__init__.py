@@ -78,7 +78,7 @@ __all__ = [
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
     "api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
-    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "testing", "text",
+    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing", "text",
     "webapp", "webhook",
 })
 
