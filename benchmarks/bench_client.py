@@ -72,7 +72,7 @@ def bench_round_trips(calls: int, rounds: int) -> None:
         path = "/bot%s/sendMessage" % emu.token
         body = json.dumps({"chat_id": chat_id, "text": "benchmark"}, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
-        same_timeout = bot._api.timeout
+        same_timeout = bot.transport.timeout
 
         def raw() -> None:
             r = pool.urlopen("POST", path, body=body, headers=headers, retries=False)

@@ -1,6 +1,6 @@
 """The cost of ``Bot(defaults=...)`` per call, without any network: ``Defaults.apply`` on
 a call's parameters, against encoding the same parameters into the request body
-(``api.encode``), which every call does anyway. Measured in the same run, interleaved.
+(``telegrambot.core.request.encode``), which every call does anyway. Measured in the same run, interleaved.
 
     python benchmarks/bench_defaults.py [--calls 20000] [--rounds 5]
 """
@@ -14,8 +14,8 @@ from typing import Any, Callable, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from telegrambot.api import encode  # noqa: E402
 from telegrambot.core.defaults import Defaults  # noqa: E402
+from telegrambot.core.request import encode  # noqa: E402
 
 DEFAULTS = {"parse_mode": "HTML", "protect_content": True,
             "link_preview_options": {"is_disabled": True}}

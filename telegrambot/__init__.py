@@ -78,8 +78,8 @@ __all__ = [
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
     "api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
-    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing", "text",
-    "webapp", "webhook",
+    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing",
+    "text", "transport", "webapp", "webhook",
 })
 
 

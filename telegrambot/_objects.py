@@ -132,7 +132,7 @@ class _Object(tuple):
 
     def to_dict(self) -> Dict[str, Any]:
         """This object as the dict the Bot API expects (None fields dropped, nested too)."""
-        from .api import to_jsonable
+        from .core.request import to_jsonable
 
         return to_jsonable(self)
 

@@ -1,22 +1,30 @@
-"""The blocking Bot API client: :class:`Bot`."""
+"""The blocking Bot API client: :class:`Bot`.
 
+A call goes prepare -> send -> parse: :class:`~telegrambot.core.request.Endpoint` turns it
+into a request (I/O-free, shared with the asyncio runtime), the bot's
+:class:`~telegrambot.transport.Transport` sends it (through the rate limiter, if any), and
+the endpoint turns the answer into the result or the exception it stands for.
+"""
+
+import contextlib
 import os
-import re
 import shutil
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
 
 from . import api
-from ._methods import METHODS, RENAMED_METHODS, RENAMED_PARAMS, Methods
+from ._methods import Methods
+from .core.answer import raise_download_error
+from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
+from .core.request import Endpoint, Request
+from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport
 
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ratelimit import RateLimiter
 
-_NOT_NONE_ERROR = "%s(): %r is required and cannot be None"
-# printable ASCII without the characters that would change the URL path ("/", "?", "#", "%")
-_TOKEN_CHARS = re.compile(r"[^\x00-\x20\x7f-\U0010ffff/?#%]+")
+_TRANSPORT_METHODS = ("send", "download", "abort_long_poll", "close")
 
 
 class Bot(Methods):
@@ -33,16 +41,9 @@ class Bot(Methods):
     :param api_url: where the Bot API lives; a local Bot API server or the emulator
         (:mod:`telegrambot.testing`) go here. Default: :data:`telegrambot.api.DEFAULT_API_URL`
         as it is when the bot is made.
-    :param request_timeout: default timeout of a call (seconds or ``urllib3.Timeout``).
-    :param proxy: ``http://``, ``https://`` or ``socks5://`` proxy URL for this bot (else
-        the one set with :func:`telegrambot.api.set_proxy`, if any).
-    :param proxy_basic_auth: ``(user, password)`` for the proxy.
     :param local_mode: the server is a local Bot API server: ``pathlib.Path`` uploads are
         sent as ``file://`` URIs and downloads are copied from its disk.
     :param test_environment: use Telegram's test environment.
-    :param pool_size: connections kept alive for concurrent calls.
-    :param pool_options: more keyword arguments for urllib3's ``PoolManager``, such as
-        ``ca_certs`` to trust a local server's own certificate authority.
     :param defaults: values for parameters that calls leave out, such as
         ``{"parse_mode": "HTML", "protect_content": True}``: each fills that parameter of
         every method that has it, and that field of the objects a call carries
@@ -53,6 +54,17 @@ class Bot(Methods):
         limits, or a :class:`~telegrambot.ratelimit.RateLimiter` with limits of its own.
         Calls then wait instead of failing with 429, and safe ones are retried after
         network errors. Off by default.
+    :param transport: what moves the bot's requests: an object with the methods of
+        :class:`telegrambot.transport.Transport`. Default: a
+        :class:`~telegrambot.transport.Urllib3Transport` made with ``transport_options``.
+    :param transport_options: the options of the default transport
+        (:class:`~telegrambot.transport.Urllib3Transport`): ``request_timeout`` (default
+        timeout of a call, seconds or ``urllib3.Timeout``), ``proxy`` (``http://``,
+        ``https://`` or ``socks5://`` URL; else the one set with
+        :func:`telegrambot.api.set_proxy`, if any), ``proxy_basic_auth`` (``(user,
+        password)``), ``pool_size`` (connections kept alive for concurrent calls, 16) and
+        ``pool_options`` (more keyword arguments for urllib3's ``PoolManager``, such as
+        ``ca_certs``). A TypeError with ``transport``: give them to that transport.
     """
 
     def __init__(
@@ -60,47 +72,26 @@ class Bot(Methods):
         token: str,
         api_url: Optional[str] = None,
         *,
-        request_timeout: api.TimeoutLike = None,
-        proxy: Optional[str] = None,
-        proxy_basic_auth: Optional[Tuple[str, str]] = None,
         local_mode: bool = False,
         test_environment: bool = False,
-        pool_size: int = 16,
-        pool_options: Optional[Dict[str, Any]] = None,
         defaults: Optional[Mapping[str, Any]] = None,
         rate_limiter: Union[None, bool, "RateLimiter"] = None,
+        transport: Optional[Transport] = None,
+        **transport_options: Any,
     ) -> None:
-        if not isinstance(token, str) or not _TOKEN_CHARS.fullmatch(token):
-            # the token itself stays out of the message
-            raise ValueError(
-                "token must be a non-empty string of printable ASCII without spaces, '/', '?', "
-                "'#' or '%' (a token read from a file may end with a newline: strip it)"
-            )
+        # a token that cannot be one, or a default no method takes: ValueError here
+        self._endpoint = Endpoint(token, api.DEFAULT_API_URL if api_url is None else api_url,
+                                  test_environment=test_environment, local_mode=local_mode,
+                                  defaults=defaults)
         self._token = token
-        self._api = api.Transport(
-            token,
-            api.DEFAULT_API_URL if api_url is None else api_url,
-            request_timeout=request_timeout,
-            proxy=proxy,
-            proxy_basic_auth=proxy_basic_auth,
-            local_mode=local_mode,
-            test_environment=test_environment,
-            pool_size=pool_size,
-            pool_options=pool_options,
-        )
-        self._defaults: Any = None
-        if defaults is not None:
-            from .core.defaults import Defaults
-
-            compiled = Defaults(defaults)  # a bad key fails here, before anything is sent
-            self._defaults = compiled if compiled.values else None
+        self._transport: Transport = _transport(transport, transport_options)
         self._limiter = _rate_limiter(rate_limiter)
         self._scheduler: Any = None
         self._router: Any = None
         self._scheduler_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return "<%s id=%s api_url=%r>" % (type(self).__name__, self.id, self._api.api_url)
+        return "<%s id=%s api_url=%r>" % (type(self).__name__, self.id, api.redact(self.api_url))
 
     def __enter__(self) -> "Bot":
         return self
@@ -116,12 +107,18 @@ class Bot(Methods):
 
     @property
     def api_url(self) -> str:
-        return self._api.api_url
+        return self._endpoint.api_url
+
+    @property
+    def transport(self) -> Transport:
+        """What moves the bot's requests (see :mod:`telegrambot.transport`)."""
+        return self._transport
 
     @property
     def defaults(self) -> Dict[str, Any]:
         """The parameter defaults given to the constructor (a copy; empty if none)."""
-        return dict(self._defaults.values) if self._defaults is not None else {}
+        compiled = self._endpoint.defaults
+        return dict(compiled.values) if compiled is not None else {}
 
     @property
     def rate_limiter(self) -> Optional["RateLimiter"]:
@@ -133,7 +130,7 @@ class Bot(Methods):
 
         Not to be confused with :meth:`close`, the Bot API method.
         """
-        self._api.close()
+        self._transport.close()
 
     # ------------------------------------------------------------ calling
 
@@ -142,26 +139,27 @@ class Bot(Methods):
         method: str,
         params: Dict[str, Any],
         api_kwargs: Optional[Dict[str, Any]],
-        request_timeout: api.TimeoutLike,
+        request_timeout: TimeoutLike,
     ) -> Any:
-        for name in METHODS[method].required:
-            if params.get(name) is None:
-                raise TypeError(_NOT_NONE_ERROR % (method, name))
-        if self._defaults is not None:
-            self._defaults.apply(method, params)
-        if api_kwargs:
-            params.update(api_kwargs)
+        request = self._endpoint.call(method, params, api_kwargs)
         if self._limiter is None:
-            return self._api.call(method, params, request_timeout)
-        return self._limiter.call(
-            method, params, lambda: self._api.call(method, params, request_timeout))
+            return self._send(request, request_timeout)
+        return self._limiter.call(method, params, lambda: self._send(request, request_timeout))
+
+    def _send(self, request: Request, timeout: TimeoutLike) -> Any:
+        """Send ``request``: the result its answer gives, or the exception it stands for."""
+        try:
+            return self._endpoint.result(request, self._transport.send(request, timeout))
+        except BaseException:
+            request.rewind()  # so that the call can be made again with the same file objects
+            raise
 
     def request(
         self,
         method: str,
         params: Optional[Dict[str, Any]] = None,
         *,
-        request_timeout: api.TimeoutLike = None,
+        request_timeout: TimeoutLike = None,
     ) -> Any:
         """Call any Bot API method by name, with its parameters as a dict.
 
@@ -170,17 +168,17 @@ class Bot(Methods):
         the bot's ``defaults`` are not added.
         """
         params = dict(params or {})
+        request = self._endpoint.request(method, params)
         if self._limiter is None:
-            return self._api.call(method, params, request_timeout)
-        return self._limiter.call(
-            method, params, lambda: self._api.call(method, params, request_timeout))
+            return self._send(request, request_timeout)
+        return self._limiter.call(method, params, lambda: self._send(request, request_timeout))
 
     def download_file(
         self,
         file_id: str,
         dest: Any,
         *,
-        request_timeout: api.TimeoutLike = None,
+        request_timeout: TimeoutLike = None,
     ) -> None:
         """Download a file by its ``file_id`` into ``dest``: a path or a binary file object.
 
@@ -192,14 +190,20 @@ class Bot(Methods):
         file_path = info.get("file_path")
         if not file_path:
             raise ValueError("getFile gave no file_path for this file_id; it cannot be downloaded")
-        if self._api.local_mode and os.path.isabs(file_path) and os.path.exists(file_path):
+        if self._endpoint.local_mode and os.path.isabs(file_path) and os.path.exists(file_path):
             if hasattr(dest, "write"):
                 with open(file_path, "rb") as src:
                     shutil.copyfileobj(src, dest)
             else:
                 shutil.copyfile(file_path, os.fspath(dest))
             return
-        self._api.download(file_path, dest, request_timeout)
+        request = self._endpoint.file(file_path)
+        if hasattr(dest, "write"):
+            answer = self._transport.download(request, dest.write, request_timeout)
+        else:
+            answer = _download_to_path(self._transport, request, dest, request_timeout)
+        if answer.status != 200:
+            raise_download_error(answer.status, answer.data or b"", answer)
 
     # ------------------------------------------------------------ receiving
 
@@ -323,6 +327,51 @@ class Bot(Methods):
         from .loop import bot_stop
 
         bot_stop(self, timeout)
+
+
+def _transport(given: Any, options: Dict[str, Any]) -> Any:
+    """The bot's transport: ``given``, or the default one made with ``options``."""
+    if given is None:
+        unknown = sorted(set(options) - _OPTIONS)
+        if unknown:
+            raise TypeError("Bot() got an unexpected keyword argument %r" % unknown[0])
+        return Urllib3Transport(**options)
+    if options:
+        raise TypeError(
+            "Bot() got transport= and %s, which are options of the default transport: "
+            "set them on the transport you pass instead" % ", ".join(sorted(options)))
+    missing = [name for name in _TRANSPORT_METHODS if not callable(getattr(given, name, None))]
+    if missing:
+        raise TypeError("transport must have the methods send(), download(), abort_long_poll() "
+                        "and close() (see telegrambot.transport.Transport); %r has no %s"
+                        % (given, ", ".join(m + "()" for m in missing)))
+    return given
+
+
+def _download_to_path(transport: Any, request: Request, dest: Any, timeout: TimeoutLike) -> Any:
+    """Download into the file at ``dest``, made at the first chunk of a 200 answer (an
+    error answer leaves no file) and removed again if the download fails midway."""
+    opened: list = []
+
+    def write(chunk: bytes) -> None:
+        if not opened:
+            opened.append(open(dest, "wb"))
+        opened[0].write(chunk)
+
+    try:
+        answer = transport.download(request, write, timeout)
+        if answer.status == 200 and not opened:
+            opened.append(open(dest, "wb"))  # an empty file
+    except BaseException:
+        if opened:
+            opened[0].close()
+            with contextlib.suppress(OSError):
+                os.unlink(dest)  # no truncated file that looks like a download
+        raise
+    finally:
+        if opened:
+            opened[0].close()
+    return answer
 
 
 def _rate_limiter(value: Any) -> Any:

@@ -441,7 +441,7 @@ class MessageLoop(_Loop):
 
     def _interrupt(self) -> None:
         if self._polling:
-            abort = getattr(getattr(self.bot, "_api", None), "abort_long_poll", None)
+            abort = getattr(getattr(self.bot, "_transport", None), "abort_long_poll", None)
             if abort is not None:
                 abort()
 

@@ -470,7 +470,7 @@ def test_abort_long_poll_ends_the_poll_at_once(bot, emulator):
     t = threading.Thread(target=poll)
     t.start()
     emulator.wait_until(lambda: any(r.method == "getUpdates" for r in emulator.requests), timeout=5)
-    bot._api.abort_long_poll()
+    bot.transport.abort_long_poll()
     t.join(2)
     assert not t.is_alive() and failure
 

@@ -18,7 +18,7 @@ from telegrambot.helper import Listener, Microphone
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUBMODULES = ("api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception",
               "helper", "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler",
-              "storage", "testing", "text", "webapp", "webhook")
+              "storage", "testing", "text", "transport", "webapp", "webhook")
 
 
 def _run(code):

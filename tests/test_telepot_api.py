@@ -18,9 +18,9 @@ def restore_api_settings():
     yield
     api.DEFAULT_API_URL = url
     api.set_proxy(None)
-    for transport in list(api._transports.values()):
-        transport.close()
-    api._transports.clear()
+    for bot in list(api._bots.values()):
+        bot.close_connections()
+    api._bots.clear()
 
 
 def test_request_takes_telepots_tuple(emulator):
