@@ -17,12 +17,13 @@ The client itself lives in :mod:`telegrambot.core.request` (calls to requests),
 import sys
 import threading
 import types
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from .core.answer import parse_answer, raise_download_error
 from .core.redact import redact, register_token
 from .core.request import (
     LONG_POLL_MARGIN,
+    Endpoint,
     InputFileLike,
     JSONObject,
     MsgIdentifier,
@@ -33,11 +34,16 @@ from .core.request import (
     message_target,
     to_jsonable,
 )
-from .transport import DEFAULT_TIMEOUT, TimeoutLike, _as_timeout, _PoolTable, _settings, set_proxy
+from .transport import (
+    DEFAULT_TIMEOUT,
+    TimeoutLike,
+    _as_timeout,
+    _PoolTable,
+    _settings,
+    call,
+    set_proxy,
+)
 from .transport import Urllib3Transport as Transport
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .bot import Bot
 
 __all__ = [
     "DEFAULT_API_URL", "DEFAULT_TIMEOUT", "InputFileLike", "JSONObject", "LONG_POLL_MARGIN",
@@ -85,24 +91,33 @@ sys.modules[__name__].__class__ = _ApiModule
 
 # ---------------------------------------------------------------- telepot's calls
 
-# (token, api_url) -> a Bot, the least recently used first
-_bots: "Dict[Tuple[str, str], Bot]" = {}
-_bots_lock = threading.Lock()
-_BOTS_KEPT = 8
+
+class _Client(NamedTuple):
+    """What the calls for one (token, api_url) share."""
+
+    endpoint: Endpoint
+    transport: Transport
+
+    def close(self) -> None:
+        self.transport.close()
 
 
-def _bot_for(token: str, api_url: Optional[str]) -> "Bot":
-    from .bot import Bot
+# (token, api_url) -> its client, the least recently used first
+_clients: Dict[Tuple[str, str], _Client] = {}
+_clients_lock = threading.Lock()
+_CLIENTS_KEPT = 8
 
+
+def _client_for(token: str, api_url: Optional[str]) -> _Client:
     url = DEFAULT_API_URL if api_url is None else api_url
-    with _bots_lock:
-        bot = _bots.pop((token, url), None)
-        if bot is None:
-            bot = Bot(token, url)
-            while len(_bots) >= _BOTS_KEPT:  # the least recently used goes
-                _bots.pop(next(iter(_bots))).close_connections()
-        _bots[(token, url)] = bot
-        return bot
+    with _clients_lock:
+        client = _clients.pop((token, url), None)
+        if client is None:
+            client = _Client(Endpoint(token, url), Transport())
+            while len(_clients) >= _CLIENTS_KEPT:  # the least recently used goes
+                _clients.pop(next(iter(_clients))).close()
+        _clients[(token, url)] = client
+        return client
 
 
 def _telepot_kwargs(name: str, user_kw: Dict[str, Any], extra: Tuple[str, ...] = ()) -> None:
@@ -129,8 +144,8 @@ def request(req: Tuple[str, str, Optional[Dict[str, Any]], Optional[Dict[str, An
     merged = dict(params or {})
     if files:
         merged.update(files)
-    return _bot_for(token, user_kw.get("api_url")).request(
-        method, merged, request_timeout=user_kw.get("timeout"))
+    endpoint, transport = _client_for(token, user_kw.get("api_url"))
+    return call(transport, endpoint, endpoint.request(method, merged), user_kw.get("timeout"))
 
 
 def download(req: Tuple[str, str], **user_kw: Any) -> Any:
@@ -143,10 +158,9 @@ def download(req: Tuple[str, str], **user_kw: Any) -> Any:
     """
     _telepot_kwargs("download", user_kw, ("preload_content",))
     token, file_path = req
-    bot = _bot_for(token, user_kw.get("api_url"))
-    transport: Transport = bot.transport  # type: ignore[assignment]  # the Bot made it
+    endpoint, transport = _client_for(token, user_kw.get("api_url"))
     response = transport._urlopen(
-        bot._endpoint.file(file_path),
+        endpoint.file(file_path),
         _as_timeout(user_kw.get("timeout"), transport.timeout),
         False,
         preload_content=user_kw.get("preload_content", True),

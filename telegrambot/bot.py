@@ -17,7 +17,7 @@ from ._methods import Methods
 from .core.answer import raise_download_error
 from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
 from .core.request import Endpoint, Request
-from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport
+from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call
 
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
@@ -143,16 +143,9 @@ class Bot(Methods):
     ) -> Any:
         request = self._endpoint.call(method, params, api_kwargs)
         if self._limiter is None:
-            return self._send(request, request_timeout)
-        return self._limiter.call(method, params, lambda: self._send(request, request_timeout))
-
-    def _send(self, request: Request, timeout: TimeoutLike) -> Any:
-        """Send ``request``: the result its answer gives, or the exception it stands for."""
-        try:
-            return self._endpoint.result(request, self._transport.send(request, timeout))
-        except BaseException:
-            request.rewind()  # so that the call can be made again with the same file objects
-            raise
+            return call(self._transport, self._endpoint, request, request_timeout)
+        return self._limiter.call(
+            method, params, lambda: call(self._transport, self._endpoint, request, request_timeout))
 
     def request(
         self,
@@ -170,8 +163,9 @@ class Bot(Methods):
         params = dict(params or {})
         request = self._endpoint.request(method, params)
         if self._limiter is None:
-            return self._send(request, request_timeout)
-        return self._limiter.call(method, params, lambda: self._send(request, request_timeout))
+            return call(self._transport, self._endpoint, request, request_timeout)
+        return self._limiter.call(
+            method, params, lambda: call(self._transport, self._endpoint, request, request_timeout))
 
     def download_file(
         self,

@@ -43,10 +43,12 @@ from urllib3.exceptions import ReadTimeoutError as _ReadTimeoutError
 from urllib3.exceptions import SSLError as _SSLError
 
 from .core.redact import redact, redact_record, scrub_exception
-from .core.request import CHUNK_SIZE, Request
+from .core.request import CHUNK_SIZE, Endpoint, Request
 from .exception import ConnectError, ConnectTimeout, NetworkError, RequestTimeout
 
-__all__ = ["Answer", "DEFAULT_TIMEOUT", "TimeoutLike", "Transport", "Urllib3Transport", "set_proxy"]
+__all__ = [
+    "Answer", "DEFAULT_TIMEOUT", "TimeoutLike", "Transport", "Urllib3Transport", "call", "set_proxy",
+]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,18 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Close idle connections; the transport stays usable."""
+
+
+def call(transport: Transport, endpoint: Endpoint, request: Request, timeout: Any = None) -> Any:
+    """Send ``request`` through ``transport``: the result its answer gives
+    (:meth:`Endpoint.result <telegrambot.core.request.Endpoint.result>`), or the exception
+    it stands for. On any failure the request's open files are put back where they were,
+    so that the same request can be sent again."""
+    try:
+        return endpoint.result(request, transport.send(request, timeout))
+    except BaseException:
+        request.rewind()
+        raise
 
 
 # ---------------------------------------------------------------- urllib3's logs

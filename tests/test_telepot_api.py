@@ -18,9 +18,9 @@ def restore_api_settings():
     yield
     api.DEFAULT_API_URL = url
     api.set_proxy(None)
-    for bot in list(api._bots.values()):
-        bot.close_connections()
-    api._bots.clear()
+    for client in list(api._clients.values()):
+        client.close()
+    api._clients.clear()
 
 
 def test_request_takes_telepots_tuple(emulator):
