@@ -341,12 +341,11 @@ class Urllib3Transport:
         self._pool_options = dict(pool_options or {})
         self._lock = threading.Lock()
         self._generation = -1
-        self._manager: Any = None
-        self._poll_manager: Any = None
-        # origin -> the host's pool, used directly when there is no proxy (no URL parsing
-        # per call); None when calls go through the manager
-        self._direct: Optional[Dict[str, Any]] = None
-        self._poll_direct: Optional[Dict[str, Any]] = None
+        # (manager, direct pools) for ordinary calls and for the long poll, each replaced
+        # whole: the direct pools map an origin to its host's pool of the manager, used
+        # without a proxy (no URL parsing per call); None when calls go through the manager
+        self._route: Tuple[Any, Optional[Dict[str, Any]]] = (None, None)
+        self._poll_route: Tuple[Any, Optional[Dict[str, Any]]] = (None, None)
         self._poll_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
         self._build()
 
@@ -358,9 +357,9 @@ class Urllib3Transport:
 
     def _build(self) -> None:
         with self._lock:
-            if self._generation == _settings.generation and self._manager is not None:
+            if self._generation == _settings.generation and self._route[0] is not None:
                 return
-            old = (self._manager, self._poll_manager)
+            old = (self._route[0], self._poll_route[0])
             # the generation first: set_proxy() changes it last, so a change made while
             # this runs is seen by the next call and built again
             generation = _settings.generation
@@ -370,21 +369,21 @@ class Urllib3Transport:
                 proxy, auth = _settings.url, _settings.basic_auth
                 given, given_poll = _settings.managers()
             options = dict(self._pool_options)
-            self._manager = (given if given is not None
-                             else _pool_manager(proxy, auth, maxsize=self._pool_size, **options))
-            self._poll_manager = (given_poll if given_poll is not None
-                                  else _pool_manager(proxy, auth, maxsize=1, **options))
-            self._direct = {} if not proxy and given is None else None
-            self._poll_direct = {} if not proxy and given_poll is None else None
+            manager = (given if given is not None
+                       else _pool_manager(proxy, auth, maxsize=self._pool_size, **options))
+            poll_manager = (given_poll if given_poll is not None
+                            else _pool_manager(proxy, auth, maxsize=1, **options))
+            self._route = (manager, {} if not proxy and given is None else None)
+            self._poll_route = (poll_manager, {} if not proxy and given_poll is None else None)
             self._generation = generation
         for manager in old:  # a call still using one of them finishes normally
             _close_idle(manager)
 
-    def _new_direct_pool(self, table: Dict[str, Any], origin: str, long_poll: bool) -> Any:
+    def _new_direct_pool(self, manager: Any, table: Dict[str, Any], origin: str, long_poll: bool) -> Any:
         with self._lock:
             pool = table.get(origin)
             if pool is None:
-                pool = (self._poll_manager if long_poll else self._manager).connection_from_url(origin)
+                pool = manager.connection_from_url(origin)
                 if long_poll:
                     pool.ConnectionCls = _tracking(pool.ConnectionCls, self._poll_sockets, self._lock)
                 table[origin] = pool
@@ -392,8 +391,8 @@ class Urllib3Transport:
 
     def close(self) -> None:
         """Close every idle pooled connection (the transport stays usable)."""
-        _close_idle(self._manager)
-        _close_idle(self._poll_manager)
+        _close_idle(self._route[0])
+        _close_idle(self._poll_route[0])
 
     def abort_long_poll(self) -> None:
         """Make an in-flight long poll (``getUpdates``) fail at once with a NetworkError,
@@ -415,7 +414,7 @@ class Urllib3Transport:
         """urllib3's response to ``request``; a failure is the library's NetworkError."""
         if self._generation != _settings.generation and self._proxy is None:
             self._build()
-        table = self._poll_direct if long_poll else self._direct
+        manager, table = self._poll_route if long_poll else self._route
         # never resent (not idempotent), never redirected; a body shorter than its
         # Content-Length is an error (urllib3 1.26 would pass it off as complete)
         kw.update(retries=_NO_RETRIES, redirect=False, enforce_content_length=True, timeout=timeout)
@@ -423,9 +422,8 @@ class Urllib3Transport:
             if table is not None:
                 pool = table.get(request.origin)
                 if pool is None:
-                    pool = self._new_direct_pool(table, request.origin, long_poll)
+                    pool = self._new_direct_pool(manager, table, request.origin, long_poll)
                 return pool.urlopen(request.http_method, request.path, **kw)
-            manager = self._poll_manager if long_poll else self._manager
             return manager.urlopen(request.http_method, request.origin + request.path, **kw)
         except (_Urllib3Error, OSError) as e:
             raise _network_error(redact(request.path.rsplit("/", 1)[-1] or request.path), e,
