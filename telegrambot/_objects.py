@@ -17,6 +17,8 @@ import sys
 import warnings
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
+__all__ = ["array_helper", "define", "define_abstract", "registry"]
+
 _registry: Dict[str, Any] = {}
 
 Converter = Callable[[Any], Any]

@@ -66,7 +66,11 @@ class BadFlavor(TelegramBotException):
 
 
 class BadHTTPResponse(TelegramBotException):
-    """The server answered something that is not a Bot API JSON answer (a proxy page, a 502)."""
+    """The server answered something that is not a Bot API JSON answer (a proxy page, a 502).
+
+    ``status`` is the HTTP status, ``text`` the body (without the token), ``response`` what
+    the transport answered (urllib3's response with the default transport).
+    """
 
     def __init__(self, status: int, text: str, response: Any = None) -> None:
         super().__init__(status, text)
@@ -82,8 +86,8 @@ class BadHTTPResponse(TelegramBotException):
 class NetworkError(TelegramBotException):
     """The request did not complete: connection refused or reset, a timeout, a TLS failure.
 
-    The urllib3 error that caused it is kept as ``__cause__`` (with the token removed
-    from its text). Unless it is a :class:`ConnectError`, the request may have reached
+    The transport's error that caused it (urllib3's, with the default transport) is kept
+    as ``__cause__``, with the token removed from its text. Unless it is a :class:`ConnectError`, the request may have reached
     the server: the call may or may not have taken effect.
     """
 
