@@ -47,34 +47,21 @@ full), an object with a ``feed()`` method (:class:`telegrambot.loop.OrderedWebho
 :class:`telegrambot.loop.Webhook`) or any callable taking the update.
 """
 
-import email.utils
 import logging
 import pathlib
 import queue
 import secrets
-import socket
-import socketserver
 import ssl
 import threading
 import time
-from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from ._httpserver import Request, Response, Server
 from .api import redact
+from .core.http import reason
 from .core.lograte import LogRate
-from .core.webhook_rules import (
-    BUSY,
-    SECRET_HEADER,
-    SEEN,
-    DedupTable,
-    HeadError,
-    Rejection,
-    WebhookRules,
-    check_unfinished_head,
-    find_head_end,
-    parse_head,
-)
+from .core.webhook_rules import BUSY, SECRET_HEADER, SEEN, DedupTable, Rejection, WebhookRules
 
 logger = logging.getLogger(__name__)
 
@@ -223,44 +210,44 @@ class WebhookReceiver:
         The body is read only once the path, method, secret, framing and length are
         accepted.
         """
-        return self._serve(
-            method,
-            path,
-            header(SECRET_HEADER),
-            content_length or None,
-            header("Transfer-Encoding"),
-            None,  # Expect is the framework's business: it answers before the body is read
-            False,
-            lambda length: _read_exactly(read, length),
-            None,
-            peer,
-        )
+
+        def lookup(name: str) -> Optional[str]:
+            return content_length if name == "content-length" else header(name)
+
+        # Expect is the framework's business: it answers before the body is read
+        return self._serve(method, path, lookup, False, False,
+                           lambda length: _read_exactly(read, length), None, peer)
 
     def _serve(
         self,
         method: str,
         path: str,
-        secret: Optional[str],
-        content_length: Optional[str],
-        transfer_encoding: Optional[str],
-        expect: Optional[str],
+        header: Callable[[str], Optional[str]],
         several_lengths: bool,
+        check_expect: bool,
         read: Callable[[int], bytes],
         checked: Optional[Callable[[], None]],
         peer: Any,
     ) -> Tuple[int, str]:
-        """One request: the head's checks, ``checked()`` once they passed, the body read
-        with ``read(length)``, the hand-over."""
+        """One request, as every server drives the rules: the head's checks (``header``
+        looks up lower-case names), ``checked()`` once they passed, the body read with
+        ``read(length)`` and checked, the update accepted."""
         with self._cond:
             if not self._accepting:
                 self._log(_STOPPING, peer, logging.INFO)
                 return _STOPPING.status, _STOPPING.text
             self._in_flight += 1
         try:
-            result = self._judge(
-                method, path, secret, content_length, transfer_encoding, expect,
-                several_lengths, read, checked,
-            )
+            rules = self.rules
+            result: Union[Tuple[int, str], Rejection]
+            length = rules.check_request(method, path, header, several_lengths, check_expect)
+            if isinstance(length, Rejection):
+                result = length
+            else:
+                if checked is not None:
+                    checked()
+                parsed = rules.check_body(read(length), length)
+                result = parsed if isinstance(parsed, Rejection) else self._accept(*parsed)
         finally:
             with self._cond:
                 self._in_flight -= 1
@@ -271,32 +258,13 @@ class WebhookReceiver:
             return result.status, result.text
         return result
 
-    def _judge(
-        self,
-        method: str,
-        path: str,
-        secret: Optional[str],
-        content_length: Optional[str],
-        transfer_encoding: Optional[str],
-        expect: Optional[str],
-        several_lengths: bool,
-        read: Callable[[int], bytes],
-        checked: Optional[Callable[[], None]],
-    ) -> Union[Tuple[int, str], Rejection]:
-        rules = self.rules
-        length = rules.check_head(
-            method, path, secret, content_length, transfer_encoding, expect, several_lengths
-        )
-        if isinstance(length, Rejection):
-            return length
-        if checked is not None:
-            checked()
-        parsed = rules.check_body(read(length), length)
-        if isinstance(parsed, Rejection):
-            return parsed
-        return self._hand_over(*parsed)
+    def _accept(self, update_id: int, update: Update) -> Union[Tuple[int, str], Rejection]:
+        """Hand a checked update over to the sink, once: ``(200, text)``, or why not.
 
-    def _hand_over(self, update_id: int, update: Update) -> Union[Tuple[int, str], Rejection]:
+        The one place where an update becomes accepted (answered 200); a durable inbox
+        writes it here, before the answer. Requests arriving together call it from
+        their own threads, so a store may commit theirs as one batch.
+        """
         with self._cond:
             state = self._seen.begin(update_id)
         if state == SEEN:
@@ -352,28 +320,31 @@ class WebhookReceiver:
             status, text = _BAD_HEADER.status, _BAD_HEADER.text
         else:
             read = environ["wsgi.input"].read
+
+            def header(name: str) -> Optional[str]:
+                key = _WSGI_KEYS.get(name) or "HTTP_" + name.upper().replace("-", "_")
+                return environ.get(key)
+
+            # Expect: the WSGI server answers it when the body is first read
             status, text = self._serve(
-                environ.get("REQUEST_METHOD", "GET"),
-                environ.get("PATH_INFO") or "/",
-                environ.get("HTTP_" + SECRET_HEADER.upper().replace("-", "_")),
-                environ.get("CONTENT_LENGTH") or None,
-                environ.get("HTTP_TRANSFER_ENCODING"),
-                None,  # Expect: the WSGI server answers it when the body is first read
-                False,
-                lambda length: _read_exactly(read, length),
-                None,
-                peer,
+                environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO") or "/",
+                header, False, False, lambda length: _read_exactly(read, length), None, peer,
             )
         body = text.encode()
-        start_response(f"{status} {HTTPStatus(status).phrase}", _response_headers(status, body))
+        headers = [("Content-Type", _TEXT), ("Content-Length", str(len(body)))]
+        headers.extend(_extra_headers(status))
+        start_response(f"{status} {reason(status)}", headers)
         return [body]
 
 
-def _response_headers(status: int, body: bytes) -> List[Tuple[str, str]]:
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    if status == 405:
-        headers.append(("Allow", "POST"))
-    return headers
+_TEXT = "text/plain; charset=utf-8"
+_WSGI_KEYS = {"content-length": "CONTENT_LENGTH", "content-type": "CONTENT_TYPE"}
+_ALLOW = (("Allow", "POST"),)
+
+
+def _extra_headers(status: int) -> Tuple[Tuple[str, str], ...]:
+    """The header lines an answer carries besides its content's type and length."""
+    return _ALLOW if status == 405 else ()
 
 
 #: The WSGI application: ``wsgi_app(sink, path=None, secret_token=None, max_body=MAX_BODY)``
@@ -384,285 +355,27 @@ wsgi_app = WebhookReceiver
 
 # -- the built-in server -------------------------------------------------------------------
 
-_CHUNK = 64 * 1024
-_LINGER_BYTES = 256 * 1024  # read (and dropped) at most, after a refusal, before closing
-_LINGER_SECONDS = 0.05
+
+def _serve_request(receiver: WebhookReceiver, request: Request) -> Response:
+    """One request of the built-in server: the receiver's rules, with the framing seen
+    line by line, ``Expect: 100-continue`` answered once the head's checks passed, and a
+    connection kept when the server makes room once a request on it passed them."""
+    head = request.head
+    status, text = receiver._serve(
+        head.method, head.path, head.headers.get, len(head.lengths) > 1, True,
+        request.read, request.trust, request.peer,
+    )
+    # a refused request's body may be unread: never reuse its connection
+    return Response(status, text.encode(), _TEXT, _extra_headers(status), status != 200)
 
 
-class _HeadTooLarge(Exception):
-    def __init__(self, rejection: Rejection) -> None:
-        super().__init__(rejection.text)
-        self.rejection = rejection
-
-
-class _Reader:
-    """Reads requests from a connection, with deadlines: a request may be awaited
-    ``limit`` seconds, and once its first byte came, all of it must arrive within
-    ``limit`` seconds (a client sending a byte now and then cannot hold the connection)."""
-
-    __slots__ = ("sock", "limit", "buffer", "deadline")
-
-    def __init__(self, sock: socket.socket, limit: float) -> None:
-        self.sock = sock
-        self.limit = limit
-        self.buffer = bytearray()
-        self.deadline: Optional[float] = None
-
-    def _receive(self) -> bytes:
-        if self.deadline is None:
-            self.sock.settimeout(self.limit)
-        else:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("the request did not arrive whole in time")
-            self.sock.settimeout(left)
-        data = self.sock.recv(_CHUNK)
-        if data and self.deadline is None:
-            self.deadline = time.monotonic() + self.limit
-        return data
-
-    def head(self) -> Optional[bytes]:
-        """The next request head (without its blank line); None if the client closed the
-        connection before sending one. Raises _HeadTooLarge, EOFError, OSError."""
-        buffer = self.buffer
-        self.deadline = time.monotonic() + self.limit if buffer else None
-        searched = 0
-        while True:
-            end, body = find_head_end(buffer, searched)
-            if end >= 0:
-                head = bytes(buffer[:end])
-                del buffer[:body]
-                return head
-            too_large = check_unfinished_head(buffer)
-            if too_large is not None:
-                raise _HeadTooLarge(too_large)
-            searched = len(buffer)
-            data = self._receive()
-            if not data:
-                if buffer:
-                    raise EOFError("the connection closed in the middle of a request")
-                return None
-            buffer += data
-
-    def body(self, length: int) -> bytes:
-        """``length`` bytes of body (fewer if the client closed the connection)."""
-        buffer = self.buffer
-        while len(buffer) < length:
-            data = self._receive()
-            if not data:
-                break
-            buffer += data
-        body = bytes(buffer[:length])
-        del buffer[:length]
-        return body
-
-
-class _Connection:
-    """One open connection of the built-in server."""
-
-    __slots__ = ("sock", "peer", "thread", "trusted")
-
-    def __init__(self, sock: socket.socket, peer: str) -> None:
-        self.sock = sock
-        self.peer = peer
-        self.thread: Optional[threading.Thread] = None
-        # sent a request that passed the head's checks (the right secret): never pushed out
-        self.trusted = False
-
-    def shutdown(self, how: int) -> None:
-        try:
-            socket.socket.shutdown(self.sock, how)  # the plain socket's, also for TLS
-        except OSError:
-            pass
-
-
-_date_cache: List[Any] = [0, ""]
-
-
-def _http_date() -> str:
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache[0], _date_cache[1] = now, email.utils.formatdate(now, usegmt=True)
-    return _date_cache[1]
-
-
-def _answer(status: int, text: str, close: bool, head_only: bool = False) -> bytes:
-    body = b"" if head_only else text.encode()
-    lines = [
-        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
-        "Server: telegrambot-webhook",
-        "Date: " + _http_date(),
-        "Content-Type: text/plain; charset=utf-8",
-        f"Content-Length: {len(text.encode())}",
-    ]
-    if status == 405:
-        lines.append("Allow: POST")
-    if close:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-class _HTTPServer(socketserver.TCPServer):
-    """Accepts connections; serves each on a named daemon thread (TLS in that thread)."""
-
-    request_queue_size = 128  # Telegram opens up to 100 connections at once
-    allow_reuse_address = True
-
-    def __init__(
-        self,
-        address: Tuple[str, int],
-        receiver: WebhookReceiver,
-        ssl_context: Optional[ssl.SSLContext],
-        read_timeout: float,
-        connection_limit: int,
-    ) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.receiver = receiver
-        self.ssl_context = ssl_context
-        self.read_timeout = read_timeout
-        self.connection_limit = connection_limit
-        # open connections, oldest first; and those pushed out, until their threads end
-        self.connections: Dict[Any, _Connection] = {}
-        self.leaving: Dict[Any, _Connection] = {}
-        self.connections_lock = threading.Lock()
-        super().__init__(address, None)  # type: ignore[arg-type]  # no handler class: see below
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        conn = _Connection(request, client_address[0])
-        conn.thread = threading.Thread(
-            target=self._serve_connection, args=(conn,), name="telegrambot-webhook-conn",
-            daemon=True,
-        )
-        pushed_out = None
-        with self.connections_lock:
-            if len(self.connections) >= self.connection_limit:
-                for key, other in self.connections.items():  # the oldest untrusted one
-                    if not other.trusted:
-                        pushed_out = self.leaving[key] = self.connections.pop(key)
-                        break
-                else:
-                    conn = None  # type: ignore[assignment]  # all trusted: refuse the new one
-            if conn is not None:
-                self.connections[request] = conn
-        if conn is None:
-            self.receiver._log_event(
-                "connection limit", logging.WARNING,
-                "%d connections open, all with the right secret: one from %s refused",
-                self.connection_limit, client_address[0],
-            )
-            self.shutdown_request(request)
-            return
-        if pushed_out is not None:
-            self.receiver._log_event(
-                "connection pushed out", logging.WARNING,
-                "%d connections open: one from %s that sent no request with the right secret "
-                "was closed to make room",
-                self.connection_limit, pushed_out.peer,
-            )
-            pushed_out.shutdown(socket.SHUT_RDWR)
-        assert conn.thread is not None
-        conn.thread.start()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.exception("webhook: could not serve a connection from %s", client_address[0])
-
-    def _serve_connection(self, conn: _Connection) -> None:
-        request = conn.sock
-        try:
-            request.settimeout(self.read_timeout)
-            if self.ssl_context is not None:
-                conn.sock = self.ssl_context.wrap_socket(
-                    request, server_side=True, do_handshake_on_connect=False
-                )
-                conn.sock.do_handshake()
-            self._serve_requests(conn)
-        except (OSError, EOFError, ssl.SSLError) as exc:
-            logger.debug("webhook: connection from %s ended: %s", conn.peer, exc)
-        except Exception:
-            logger.exception("webhook: unexpected error on a connection from %s", conn.peer)
-        finally:
-            with self.connections_lock:
-                self.connections.pop(request, None)
-                self.leaving.pop(request, None)
-            self.shutdown_request(conn.sock)
-
-    def _serve_requests(self, conn: _Connection) -> None:
-        """Requests of one connection, until it closes or one is refused."""
-        sock = conn.sock
-        receiver = self.receiver
-        reader = _Reader(sock, self.read_timeout)
-        while True:
-            try:
-                data = reader.head()
-            except _HeadTooLarge as e:
-                rejection = e.rejection
-                receiver._log(rejection, conn.peer, logging.WARNING)
-                self._refuse(sock, rejection.status, rejection.text)
-                return
-            if data is None:
-                return
-            try:
-                head = parse_head(data)
-            except HeadError as e:
-                receiver._log(e.rejection, conn.peer, logging.WARNING)
-                self._refuse(sock, e.rejection.status, e.rejection.text)
-                return
-            headers = head.headers
-            expect = headers.get("expect")
-
-            def checked(expect: Optional[str] = expect) -> None:
-                conn.trusted = True
-                if expect is not None:  # 100-continue: the checks passed, send the body
-                    sock.sendall(_CONTINUE)
-
-            status, text = receiver._serve(
-                head.method,
-                head.path,
-                headers.get("x-telegram-bot-api-secret-token"),
-                head.lengths[0] if head.lengths else None,
-                headers.get("transfer-encoding"),
-                expect,
-                len(head.lengths) > 1,
-                reader.body,
-                checked,
-                conn.peer,
-            )
-            if status != 200:  # the body may be unread: never reuse this connection
-                self._refuse(sock, status, text, head.method == "HEAD")
-                return
-            keep = head.keep_alive
-            sock.sendall(_answer(status, text, not keep))
-            if not keep:
-                return
-
-    @staticmethod
-    def _refuse(sock: socket.socket, status: int, text: str, head_only: bool = False) -> None:
-        """Answer a refusal and close: what the client still sends is read (a little) and
-        dropped first, so that the answer is not lost to a reset connection."""
-        try:
-            sock.sendall(_answer(status, text, True, head_only))
-            socket.socket.shutdown(sock, socket.SHUT_WR)
-            sock.settimeout(_LINGER_SECONDS)
-            dropped = 0
-            while dropped < _LINGER_BYTES:
-                data = sock.recv(_CHUNK)
-                if not data:
-                    break
-                dropped += len(data)
-        except (OSError, ssl.SSLError):
-            pass
-
-    def end_connections(self, how: int) -> List[threading.Thread]:
-        """Shut the connections down (``how`` as in socket.shutdown); return their threads."""
-        with self.connections_lock:
-            conns = list(self.connections.values()) + list(self.leaving.values())
-        for conn in conns:
-            conn.shutdown(how)
-        return [conn.thread for conn in conns if conn.thread is not None]
+_CONNECTION_EVENTS = {
+    "connection limit":
+        "%d connections open, all with the right secret: one from %s refused",
+    "connection pushed out":
+        "%d connections open: one from %s that sent no request with the right secret "
+        "was closed to make room",
+}
 
 
 class WebhookServer:
@@ -721,8 +434,7 @@ class WebhookServer:
             self._ssl_context.load_cert_chain(certfile, keyfile)
         self.read_timeout = read_timeout
         self.connection_limit = connection_limit
-        self._httpd: Optional[_HTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._httpd: Optional[Server] = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -744,51 +456,45 @@ class WebhookServer:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._httpd is not None and self._httpd.running
+
+    def _connection_event(self, what: str, peer: str) -> None:
+        self.receiver._log_event(what, logging.WARNING, _CONNECTION_EVENTS[what],
+                                 self.connection_limit, peer)
 
     def start(self) -> "WebhookServer":
         """Bind and serve on a daemon thread ``telegrambot-webhook-<port>``; return self."""
         with self._lock:
             if self._httpd is not None:
                 raise RuntimeError("this WebhookServer was already started")
-            self._httpd = _HTTPServer(
+            receiver = self.receiver
+            self._httpd = Server(
                 (self.host, self._port),
-                self.receiver,
-                self._ssl_context,
-                self.read_timeout,
-                self.connection_limit,
+                lambda request: _serve_request(receiver, request),
+                label="webhook",
+                connection_name="telegrambot-webhook-conn",
+                logger=logger,
+                server_header="telegrambot-webhook",
+                ssl_context=self._ssl_context,
+                read_timeout=self.read_timeout,
+                connection_limit=self.connection_limit,
+                refused=lambda rejection, peer: receiver._log(rejection, peer, logging.WARNING),
+                event=self._connection_event,
             )
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                args=(0.1,),
-                name=f"telegrambot-webhook-{self.port}",
-                daemon=True,
-            )
-            self._thread.start()
+            self._httpd.start(f"telegrambot-webhook-{self.port}")
         logger.info("webhook: listening on %s", redact(self.url))
         return self
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop serving: answer 503 to new requests, let those in flight finish (at most
         ``timeout`` seconds), then close. Returns False if some had to be cut off."""
-        deadline = time.monotonic() + timeout
-        self.receiver.close()
+        receiver = self.receiver
+        receiver.close()
         with self._lock:
-            httpd, thread, self._thread = self._httpd, self._thread, None
-        if httpd is None or thread is None:
-            return True
-        finished = self.receiver.wait_idle(timeout)
-        httpd.shutdown()
-        thread.join()
-        # Idle keep-alive connections see an end of input; answers being written complete.
-        threads = httpd.end_connections(socket.SHUT_RD)
-        for conn_thread in threads:
-            conn_thread.join(max(0.0, deadline - time.monotonic()))
-        cut_off = time.monotonic() + 1.0  # one second for all of them, not each
-        for conn_thread in httpd.end_connections(socket.SHUT_RDWR):
-            finished = False
-            conn_thread.join(max(0.0, cut_off - time.monotonic()))
-        httpd.server_close()
+            httpd = self._httpd
+            if httpd is None or not httpd.running:
+                return True
+        finished = httpd.stop(timeout, receiver.wait_idle)
         logger.info("webhook: stopped listening on %s", redact(self.url))
         return finished
 

@@ -3,20 +3,15 @@
 import pytest
 
 from telegrambot.core.bounded import LimitedDict, LimitedSet
-from telegrambot.core.lograte import LogRate
-from telegrambot.core.webhook_rules import (
-    BUSY,
+from telegrambot.core.http import (
     MAX_HEAD,
-    NEW,
-    SEEN,
-    DedupTable,
     HeadError,
-    Rejection,
-    WebhookRules,
     check_unfinished_head,
     find_head_end,
     parse_head,
 )
+from telegrambot.core.lograte import LogRate
+from telegrambot.core.webhook_rules import BUSY, NEW, SEEN, DedupTable, Rejection, WebhookRules
 
 SECRET = "s3cret"
 

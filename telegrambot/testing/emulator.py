@@ -24,9 +24,10 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
 from urllib.parse import unquote, urlsplit
 
+from .._httpserver import Server
 from ._api import ApiError, ApiMethods
 from ._facts import Facts, facts
-from ._http import Answer, BadBody, Server, decode_body, decode_query, json_answer
+from ._http import Answer, BadBody, decode_body, decode_query, json_answer, make_server
 from .people import SimChat, SimUser
 from .rules import MAX_UPLOAD, Rules
 
@@ -201,8 +202,8 @@ class Emulator(ApiMethods):
         if self._server is not None:
             return self
         facts()
-        self._server = Server(self._address, self)
-        self._server.start()
+        self._server = make_server(self._address, self)
+        self._server.start("telegrambot-emulator-server")
         self._webhook_thread = threading.Thread(
             target=self._webhook_worker, name="telegrambot-emulator-webhook", daemon=True)
         self._webhook_thread.start()
