@@ -192,67 +192,71 @@ class Request:
     """One request: its parsed :class:`~telegrambot.core.http.Head`, the peer's
     address, and its body, read on demand."""
 
-    __slots__ = ("head", "peer", "_conn", "_reader", "_left", "_expect")
+    __slots__ = ("head", "peer", "_conn", "_reader", "_read", "_asked")
 
     def __init__(self, head: Head, conn: _Connection, reader: _Reader) -> None:
         self.head = head
         self.peer = conn.peer
         self._conn = conn
         self._reader = reader
-        headers = head.headers
-        # bytes of body not read yet; None while unknown (chunked, or a malformed length)
-        self._left: Optional[int] = 0
-        if "transfer-encoding" in headers or len(head.lengths) > 1:
-            self._left = None
-        elif head.lengths:
-            length = head.lengths[0]
-            digits = length.isascii() and length.isdigit() and len(length) < 19
-            self._left = int(length) if digits else None
-        self._expect = (
-            head.version == "HTTP/1.1" and headers.get("expect", "").lower() == "100-continue"
-        )
+        self._read: Optional[int] = 0  # bytes of body read; None once read to its end
+        self._asked = False  # "100 Continue" was sent, or need not be
 
     @property
     def consumed(self) -> bool:
         """Whether the body was read to its end (or there was none)."""
-        return self._left == 0
+        if self._read is None:
+            return True
+        head = self.head
+        if "transfer-encoding" in head.headers:
+            return False
+        lengths = head.lengths
+        if not lengths:
+            return True
+        return len(lengths) == 1 and _length(lengths[0]) == self._read
 
     def trust(self) -> None:
         """Keep this connection when the server makes room for new ones."""
         self._conn.trusted = True
 
     def _continue(self) -> None:
-        if self._expect:
-            self._expect = False
-            self._conn.sock.sendall(_CONTINUE)
+        if not self._asked:
+            self._asked = True
+            head = self.head
+            expect = head.headers.get("expect")
+            if expect is not None and expect.lower() == "100-continue" and head.version == "HTTP/1.1":
+                self._conn.sock.sendall(_CONTINUE)
 
     def read(self, length: int) -> bytes:
         """``length`` bytes of the body (fewer if the client closed the connection):
         for an application that judged the framing itself."""
         self._continue()
         data = self._reader.read(length)
-        if self._left is not None:
-            self._left = max(0, self._left - len(data))
+        if self._read is not None:
+            self._read += len(data)
         return data
 
     def body(self, limit: Optional[int] = None) -> Optional[bytes]:
         """The whole body, framed by Content-Length or chunked; None if it is longer than
         ``limit`` (then read and dropped, never held whole). Raises ValueError for a
         body that can't be read (a malformed length or chunk), EOFError if it ends early."""
-        headers = self.head.headers
+        head = self.head
         self._continue()
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        if "chunked" in head.headers.get("transfer-encoding", "").lower():
             data = self._chunked(limit)
-        elif self._left is None:
-            raise ValueError("malformed Content-Length")
-        elif limit is not None and self._left > limit:
-            self._reader.drop(self._left)
-            data = None
         else:
-            data = self._reader.read(self._left)
-            if len(data) < self._left:
-                raise EOFError("the body ended early")
-        self._left = 0
+            lengths = set(head.lengths) or {"0"}
+            size = _length(lengths.pop())
+            if lengths or size is None:
+                raise ValueError("malformed Content-Length")
+            if limit is not None and size > limit:
+                self._reader.drop(size)
+                data = None
+            else:
+                data = self._reader.read(size)
+                if len(data) < size:
+                    raise EOFError("the body ended early")
+        self._read = None
         return data
 
     def _chunked(self, limit: Optional[int]) -> Optional[bytes]:
@@ -272,6 +276,13 @@ class Request:
             else:
                 chunks.append(reader.read(size))
             reader.line()  # the end of the chunk
+
+
+def _length(value: str) -> Optional[int]:
+    """A Content-Length value's number, None if it is not one (or absurdly long)."""
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)
+    return None
 
 
 _date_cache: List[Any] = [0, ""]

@@ -47,6 +47,7 @@ full), an object with a ``feed()`` method (:class:`telegrambot.loop.OrderedWebho
 :class:`telegrambot.loop.Webhook`) or any callable taking the update.
 """
 
+import functools
 import logging
 import pathlib
 import queue
@@ -470,7 +471,7 @@ class WebhookServer:
             receiver = self.receiver
             self._httpd = Server(
                 (self.host, self._port),
-                lambda request: _serve_request(receiver, request),
+                functools.partial(_serve_request, receiver),
                 label="webhook",
                 connection_name="telegrambot-webhook-conn",
                 logger=logger,

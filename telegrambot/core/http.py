@@ -20,7 +20,7 @@ without variable parts (for rate-limited logging). The threaded server built on 
 """
 
 from http import HTTPStatus
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 __all__ = [
     "MAX_HEAD",
@@ -77,14 +77,23 @@ def split_target(target: str) -> Tuple[str, str]:
 class Head(NamedTuple):
     """A parsed request head. ``headers`` maps lower-case names to values (a repeated
     header's values joined by ``", "``); ``lengths`` holds every Content-Length value;
-    ``fields`` the header lines as sent, ``(name, value)`` in their order."""
+    ``lines`` the header lines as they came (see :attr:`fields`)."""
 
     method: str
     target: str
     version: str
     headers: Dict[str, str]
     lengths: List[str]
-    fields: List[Tuple[str, str]]
+    lines: Sequence[str] = ()
+
+    @property
+    def fields(self) -> List[Tuple[str, str]]:
+        """The header lines as sent: ``(name, value)`` in their order, names in their case."""
+        fields = []
+        for line in self.lines:
+            name, _, value = line.rstrip("\r").partition(":")
+            fields.append((name, value.strip(" \t")))
+        return fields
 
     @property
     def path(self) -> str:
@@ -152,7 +161,7 @@ def parse_head(
     if not lines:
         raise HeadError(reject(400, "empty request"))
     parts = lines[0].rstrip("\r").split(" ")
-    if len(parts) != 3 or not parts[0] or not set(parts[0]) <= _TCHAR or not parts[1]:
+    if len(parts) != 3 or not parts[0] or not _TCHAR.issuperset(parts[0]) or not parts[1]:
         raise HeadError(reject(400, "malformed request line"))
     method, target, version = parts
     if version not in ("HTTP/1.1", "HTTP/1.0"):
@@ -163,17 +172,15 @@ def parse_head(
         raise HeadError(reject(431, "too many header lines"))
     headers: Dict[str, str] = {}
     lengths: List[str] = []
-    fields: List[Tuple[str, str]] = []
-    for line in lines[1:]:
-        line = line.rstrip("\r")
+    del lines[0]
+    for line in lines:
         if line[:1] in (" ", "\t"):
             raise HeadError(reject(400, "folded header line"))
         name, colon, value = line.partition(":")
-        if not colon or not name or not set(name) <= _TCHAR:
+        if not colon or not name or not _TCHAR.issuperset(name):
             # "Transfer-Encoding : chunked" too: a space before the colon is not allowed
             raise HeadError(reject(400, "malformed header line"))
-        value = value.strip(" \t")
-        fields.append((name, value))
+        value = value.strip(" \t\r")
         name = name.lower()
         if name == "content-length":
             lengths.append(value)
@@ -181,7 +188,7 @@ def parse_head(
             headers[name] += ", " + value
         else:
             headers[name] = value
-    return Head(method, target, version, headers, lengths, fields)
+    return Head(method, target, version, headers, lengths, lines)
 
 
 def parse_chunk_size(line: bytes) -> int:
@@ -212,15 +219,10 @@ def response_head(
 ) -> bytes:
     """The head of an answer (status line, header lines, blank line), ready to send;
     ``connection``: the value of a Connection header, if any."""
-    lines = [
-        f"HTTP/1.1 {status} {reason(status)}",
-        "Server: " + server,
-        "Date: " + date,
-        "Content-Type: " + content_type,
-        f"Content-Length: {length}",
-    ]
-    lines.extend(f"{name}: {value}" for name, value in headers)
+    head = "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
+        status, reason(status), server, date, content_type, length)
+    for name, value in headers:
+        head += f"{name}: {value}\r\n"
     if connection is not None:
-        lines.append("Connection: " + connection)
-    lines.append("\r\n")
-    return "\r\n".join(lines).encode("latin-1")
+        head += f"Connection: {connection}\r\n"
+    return (head + "\r\n").encode("latin-1")
