@@ -33,13 +33,33 @@ Rejections are logged without headers or body, at most one line per cause a minu
 (``log_interval``) with a count of those not shown, so a flood of bad requests cannot
 flood the log.
 
-The built-in server (:class:`WebhookServer`) holds hostile clients to bounded memory and
-threads: a request head is read into at most 16 KiB; each connection must send a whole
-request within ``read_timeout`` of its first byte, and may wait idle that long; at most
+The built-in server (:class:`WebhookServer`, on the HTTP server core the emulator runs on
+too: ``telegrambot/_httpserver.py``) holds hostile clients to bounded memory and threads:
+a request head is read into at most 16 KiB; each connection must send a whole request
+within ``read_timeout`` of its first byte, and may wait idle that long; at most
 ``connection_limit`` connections are open. When they all are, a new connection pushes out
 the oldest one that has not yet sent a request with the right secret (or been accepted,
 without a secret), so clients without the secret cannot crowd Telegram out; a rejected
 request's connection is closed.
+
+The rules are I/O-free (:mod:`telegrambot.core.webhook_rules`), and every server drives
+them in the same four steps; one that awaits (an ASGI app) can too, since nothing in them
+blocks:
+
+1. ``length = rules.check_request(method, path, header, several_lengths, check_expect)``
+   judges the head (``header(name)`` looks a header up by its lower-case name): a
+   :class:`~telegrambot.core.http.Rejection` is answered at once, and the body is never
+   read; otherwise the body is ``length`` bytes long;
+2. the server reads those bytes, however it reads (``read(n)``, ``await receive()``);
+3. ``rules.check_body(body, length)`` gives ``(update_id, update)``, or a Rejection;
+4. the update is accepted: :class:`~telegrambot.core.webhook_rules.DedupTable` says
+   whether it is new (hand it to the sink, then ``done()``), accepted already (200, not
+   handed on twice) or being accepted by another request (503).
+
+:class:`WebhookReceiver` runs the steps for the built-in server, WSGI and
+:meth:`WebhookReceiver.receive`, with the stop and in-flight bookkeeping around them.
+Step 4 is its ``_accept()``: the one place where an update becomes accepted, where a
+durable inbox writes it before the 200 is answered.
 
 A *sink* receives each accepted update as a dict: a :class:`queue.Queue` (for example the
 ``source=`` of :meth:`Bot.message_loop`; a bounded one makes the receiver answer 503 when
@@ -380,7 +400,7 @@ _CONNECTION_EVENTS = {
 
 
 class WebhookServer:
-    """A webhook endpoint on the standard library's HTTP server, optionally over TLS.
+    """A webhook endpoint on the library's threaded HTTP server, optionally over TLS.
 
     Listens on ``host``:``port`` (``port=0`` picks a free one, see :attr:`port`) and hands
     every update POSTed to ``path`` to ``sink`` (a queue, an OrderedWebhook or Webhook, a

@@ -8,6 +8,8 @@ the threaded runtime, the asyncio runtime and the emulator drive the same rules.
   count, which are safe to repeat;
 - :mod:`telegrambot.core.ordering`: updates put back in update_id order with ``maxhold``,
   late updates told from repeats;
+- :mod:`telegrambot.core.http`: HTTP/1.1 request heads parsed with limits, answer heads
+  written (the threaded server core's, for the webhook receiver and the emulator);
 - :mod:`telegrambot.core.webhook_rules`: a webhook request's head and body checked, the
   update_ids accepted lately;
 - :mod:`telegrambot.core.records`: what a store keeps, the JSON rule, state keys, a
@@ -17,3 +19,5 @@ the threaded runtime, the asyncio runtime and the emulator drive the same rules.
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
 - :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
 """
+
+__all__ = ["bounded", "defaults", "http", "limits", "lograte", "ordering", "webhook_rules"]
