@@ -233,7 +233,9 @@ class WebhookReceiver:
         """
 
         def lookup(name: str) -> Optional[str]:
-            return content_length if name == "content-length" else header(name)
+            if name == "content-length":
+                return content_length
+            return header(_HEADER_NAMES.get(name, name))  # a lookup may mind the case
 
         # Expect is the framework's business: it answers before the body is read
         return self._serve(method, path, lookup, False, False,
@@ -360,6 +362,7 @@ class WebhookReceiver:
 
 _TEXT = "text/plain; charset=utf-8"
 _WSGI_KEYS = {"content-length": "CONTENT_LENGTH", "content-type": "CONTENT_TYPE"}
+_HEADER_NAMES = {SECRET_HEADER.lower(): SECRET_HEADER, "transfer-encoding": "Transfer-Encoding"}
 _ALLOW = (("Allow", "POST"),)
 
 

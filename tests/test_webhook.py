@@ -13,7 +13,7 @@ import wsgiref.simple_server
 
 import pytest
 
-from telegrambot.webhook import SECRET_HEADER, WebhookServer, wsgi_app
+from telegrambot.webhook import SECRET_HEADER, WebhookReceiver, WebhookServer, wsgi_app
 
 SECRET = "s3cr3t-Token_value"
 
@@ -531,6 +531,17 @@ def test_wsgi_app_with_a_path(updates):
     assert app(environ, lambda status, headers: answers.append(status)) == [b"ok"]
     assert answers[-1] == "200 OK"
     assert updates.get_nowait() == {"update_id": 1}
+
+
+def test_receive_looks_headers_up_by_the_names_they_are_sent_under(updates):
+    """receive() with a lookup that minds the case (a plain dict's get)."""
+    receiver = WebhookReceiver(updates, secret_token=SECRET)
+    headers = {SECRET_HEADER: SECRET}
+    body = b'{"update_id": 1}'
+    assert receiver.receive("POST", "/", headers.get, "16", io.BytesIO(body).read) == (200, "ok")
+    headers["Transfer-Encoding"] = "chunked"
+    assert receiver.receive("POST", "/", headers.get, "16", io.BytesIO(body).read)[0] == 400
+    assert [u["update_id"] for u in drain(updates)] == [1]
 
 
 # -- issue 11: hostile and broken clients ------------------------------------------------
