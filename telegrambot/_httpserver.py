@@ -38,6 +38,7 @@ import socket
 import ssl
 import threading
 import time
+from http import HTTPStatus
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from .core.http import (
@@ -53,7 +54,7 @@ from .core.http import (
     response_head,
 )
 
-__all__ = ["Server", "Request", "Response", "Headers"]
+__all__ = ["Server", "Request", "Response", "Headers", "reason"]
 
 _CHUNK = 64 * 1024
 _LINGER_BYTES = 256 * 1024  # read (and dropped) at most, after the server closes, first
@@ -278,6 +279,14 @@ class Request:
             reader.line()  # the end of the chunk
 
 
+_REASONS: Dict[int, str] = {status.value: status.phrase for status in HTTPStatus}
+
+
+def reason(status: int) -> str:
+    """The reason phrase of ``status`` ("Unknown" for a code HTTP does not name)."""
+    return _REASONS.get(status, "Unknown")
+
+
 def _length(value: str) -> Optional[int]:
     """A Content-Length value's number, None if it is not one (or absurdly long)."""
     if value.isascii() and value.isdigit() and len(value) < 19:
@@ -482,7 +491,8 @@ class Server:
         else:
             connection = "close"
         body = response.body
-        data = response_head(response.status, self.server_header, _http_date(),
+        status = response.status
+        data = response_head(status, reason(status), self.server_header, _http_date(),
                              response.content_type, len(body), response.headers, connection)
         if head is None or head.method != "HEAD":
             data += body

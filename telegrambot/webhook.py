@@ -78,9 +78,8 @@ import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-from ._httpserver import Request, Response, Server
+from ._httpserver import Request, Response, Server, reason
 from .api import redact
-from .core.http import reason
 from .core.lograte import LogRate
 from .core.webhook_rules import BUSY, SECRET_HEADER, SEEN, DedupTable, Rejection, WebhookRules
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from telegrambot._httpserver import Request, Response, Server
+from telegrambot._httpserver import Request, Response, Server, reason
 
 logger = logging.getLogger("test_httpserver")
 
@@ -146,6 +146,10 @@ def test_heads_refused_before_the_application_sees_them(server, app):
         sock.sendall(b"GET /x HTTP/2.0\r\n\r\n")
         assert read_answer(sock)[0] == 505
     assert app.refused == [431, 505] and app.seen == []
+
+
+def test_reason_phrases():
+    assert (reason(404), reason(420)) == ("Not Found", "Unknown")  # 420: no name in HTTP
 
 
 def test_stop_drains_first_then_ends_idle_connections(app):

@@ -19,7 +19,6 @@ without variable parts (for rate-limited logging). The threaded server built on 
 ``telegrambot/_httpserver.py``.
 """
 
-from http import HTTPStatus
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "parse_head",
     "split_target",
     "parse_chunk_size",
-    "reason",
     "response_head",
 ]
 
@@ -200,16 +198,9 @@ def parse_chunk_size(line: bytes) -> int:
     return int(digits, 16)
 
 
-_REASONS: Dict[int, str] = {status.value: status.phrase for status in HTTPStatus}
-
-
-def reason(status: int) -> str:
-    """The reason phrase of ``status`` ("Unknown" for a code HTTP does not name)."""
-    return _REASONS.get(status, "Unknown")
-
-
 def response_head(
     status: int,
+    reason: str,
     server: str,
     date: str,
     content_type: str,
@@ -217,10 +208,10 @@ def response_head(
     headers: Iterable[Tuple[str, str]] = (),
     connection: Optional[str] = None,
 ) -> bytes:
-    """The head of an answer (status line, header lines, blank line), ready to send;
-    ``connection``: the value of a Connection header, if any."""
+    """The head of an answer (status line with ``reason``, header lines, blank line),
+    ready to send; ``connection``: the value of a Connection header, if any."""
     head = "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n" % (
-        status, reason(status), server, date, content_type, length)
+        status, reason, server, date, content_type, length)
     for name, value in headers:
         head += f"{name}: {value}\r\n"
     if connection is not None:
