@@ -33,6 +33,9 @@ from .rules import MAX_UPLOAD, Rules
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["DEFAULT_TOKEN", "DEFAULT_EXCLUDED", "FAULT_KINDS", "Emulator", "EmulatorTimeout",
+           "Request", "StoredFile", "ChatRef"]
+
 DEFAULT_TOKEN = "123456789:TEST-emulator-token-aaaaaaaaaaaaaaaa"
 DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 FAULT_KINDS = ("html502", "retry_after", "error", "drop", "delay", "blocked", "migrated")
