@@ -20,4 +20,5 @@ the threaded runtime, the asyncio runtime and the emulator drive the same rules.
 - :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
 """
 
-__all__ = ["bounded", "defaults", "http", "limits", "lograte", "ordering", "webhook_rules"]
+__all__ = ["bounded", "defaults", "groupcommit", "http", "limits", "lograte", "ordering", "records",
+           "webhook_rules"]
