@@ -242,8 +242,11 @@ class Request:
         ``limit`` (then read and dropped, never held whole). Raises ValueError for a
         body that can't be read (a malformed length or chunk), EOFError if it ends early."""
         head = self.head
+        coding = head.headers.get("transfer-encoding")
+        if coding is not None and coding.lower() != "chunked":
+            raise ValueError("unknown Transfer-Encoding")  # no way to tell where it ends
         self._continue()
-        if "chunked" in head.headers.get("transfer-encoding", "").lower():
+        if coding is not None:
             data = self._chunked(limit)
         else:
             lengths = set(head.lengths) or {"0"}

@@ -53,7 +53,10 @@ class App:
             return Response(403, b"no")
         if how == "read":
             return Response(200, request.read(int(request.head.headers["content-length"])))
-        body = request.body(limit=10)
+        try:
+            body = request.body(limit=10)
+        except ValueError:
+            return Response(400, b"unreadable", close=True)
         if body is None:
             return Response(413, b"too large")
         return Response(200, body, "application/octet-stream")
@@ -89,6 +92,14 @@ def test_keep_alive_with_chunked_bodies_within_and_over_the_limit(server, app):
         sock.sendall(b"POST /c HTTP/1.1\r\nContent-Length: 2\r\n\r\nok")
         assert read_answer(sock)[::2] == (200, b"ok")
     assert [path for _, path, _ in app.seen] == ["/a", "/b", "/c"]
+
+
+def test_a_body_that_cannot_be_framed_is_refused_unread(server, app):
+    with connect(server) as sock:
+        sock.sendall(b"POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nxyz")
+        assert read_answer(sock)[0] == 400
+        assert closed(sock)
+    assert app.seen == [("POST", "/x", "body")]
 
 
 def test_http_1_0_keep_alive_is_answered_in_kind(server):
