@@ -352,6 +352,7 @@ class Server:
         self.connections_lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
         self._closing = threading.Event()
+        self._stop_claimed = False
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -528,7 +529,12 @@ class Server:
         """Stop: ``drain(timeout)`` first (the application refuses new requests and waits
         for those in flight; False if they did not finish), then close the listener, let
         answers being written complete until ``timeout``, and cut off what is left within
-        one more second. False if a request had to be cut off."""
+        one more second. False if a request had to be cut off; True at once if the server
+        was stopped already, or is being stopped by another thread."""
+        with self.connections_lock:
+            if self._stop_claimed:  # stopped, or being stopped by another thread
+                return True
+            self._stop_claimed = True
         deadline = time.monotonic() + timeout
         finished = drain(timeout) if drain is not None else True
         self._closing.set()
