@@ -54,7 +54,7 @@ from .core.http import (
     response_head,
 )
 
-__all__ = ["Server", "Request", "Response", "Headers", "reason"]
+__all__ = ["Server", "Request", "Response", "reason"]
 
 _CHUNK = 64 * 1024
 _LINGER_BYTES = 256 * 1024  # read (and dropped) at most, after the server closes, first
@@ -72,12 +72,6 @@ class Response(NamedTuple):
     content_type: str = "text/plain; charset=utf-8"
     headers: Tuple[Tuple[str, str], ...] = ()
     close: bool = False
-
-
-class _HeadTooLarge(Exception):
-    def __init__(self, rejection: Rejection) -> None:
-        super().__init__(rejection.text)
-        self.rejection = rejection
 
 
 class _Reader:
@@ -109,7 +103,7 @@ class _Reader:
 
     def head(self, max_head: int, max_headers: int) -> Optional[bytes]:
         """The next request head (without its blank line); None if the client closed the
-        connection before sending one. Raises _HeadTooLarge, EOFError, OSError."""
+        connection before sending one. Raises HeadError (431), EOFError, OSError."""
         buffer = self.buffer
         self.deadline = None
         if buffer and self.limit is not None:
@@ -123,7 +117,7 @@ class _Reader:
                 return head
             too_large = check_unfinished_head(buffer, max_head, max_headers)
             if too_large is not None:
-                raise _HeadTooLarge(too_large)
+                raise HeadError(too_large)
             searched = len(buffer)
             data = self._receive()
             if not data:
@@ -465,7 +459,7 @@ class Server:
                 if data is None:
                     return
                 head = parse_head(data, max_head, max_headers)
-            except (_HeadTooLarge, HeadError) as e:
+            except HeadError as e:
                 if self.refused is not None:
                     self.refused(e.rejection, conn.peer)
                 self._send(sock, Response(e.rejection.status, e.rejection.text.encode()), None,
@@ -566,15 +560,3 @@ def _close(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
-
-
-class Headers(Dict[str, str]):
-    """A request's headers: a dict of the names as sent; :meth:`get` ignores case."""
-
-    def __init__(self, head: Head) -> None:
-        super().__init__(head.fields)
-        self._lower = head.headers
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self._lower.get(name.lower(), default)
-

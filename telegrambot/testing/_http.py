@@ -16,8 +16,8 @@ import re
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 from urllib.parse import parse_qsl, unquote
 
-from .._httpserver import Headers, Request, Response, Server
-from ..core.http import split_target
+from .._httpserver import Request, Response, Server
+from ..core.http import Head, split_target
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,17 @@ def _serve_request(emulator: Any, request: Request) -> Optional[Response]:
     if answer is None:  # injected 'drop': close without a word
         return None
     return _answer(answer)
+
+
+class Headers(Dict[str, str]):
+    """A request's headers: a dict of the names as sent; :meth:`get` ignores case."""
+
+    def __init__(self, head: Head) -> None:
+        super().__init__(head.fields)
+        self._lower = head.headers
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self._lower.get(name.lower(), default)
 
 
 def _answer(answer: Answer, close: bool = False) -> Response:
