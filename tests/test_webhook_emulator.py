@@ -189,6 +189,8 @@ def test_wrong_path_and_oversized_updates_are_refused(emulator, bot, caplog):
         bot.setWebhook(server.url, secret_token=SECRET, drop_pending_updates=True)
         alice.send("x" * 3000)
         wait_for_log(emulator, caplog, "413 for a request")
+        # the receiver logs before it answers: wait for the emulator to have read the answer
+        emulator.wait_until(lambda: "413" in emulator.webhook.get("last_error_message", ""))
         assert "413" in bot.getWebhookInfo()["last_error_message"]
         bot.setWebhook(server.url, secret_token=SECRET, drop_pending_updates=True)
         alice.send("small")
