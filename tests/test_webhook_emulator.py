@@ -166,6 +166,8 @@ def test_wrong_then_missing_secret_are_refused_until_it_is_right(emulator, bot, 
         bot.setWebhook(server.url, secret_token="wrong-secret")
         alice.send("one")
         wait_for_log(emulator, caplog, "wrong secret token")
+        # the receiver logs before it answers: wait for the emulator to have read the answer
+        emulator.wait_until(lambda: "403" in emulator.webhook.get("last_error_message", ""))
         assert "403" in bot.getWebhookInfo()["last_error_message"]
         bot.setWebhook(server.url)  # no secret at all
         wait_for_log(emulator, caplog, "missing secret token")
