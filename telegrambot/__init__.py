@@ -13,39 +13,41 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what type checkers see; at run time the names load on first use
     from ._delegator import DelegatorBot
-    from ._flavor import (
+    from ._speaker import SpeakerBot
+    from .bot import Bot
+    from .core.flavor import (
         all_content_types,
+        chat_flavors,
         flance,
         flavor,
         fleece,
         glance,
+        inline_flavors,
         is_event,
         message_identifier,
         origin_identifier,
         peel,
     )
-    from ._speaker import SpeakerBot
-    from .bot import Bot
+    from .core.routing import flavor_router
     from .exception import TelegramBotException, TelegramError, TelepotException
-    from .helper import chat_flavors, flavor_router, inline_flavors
 
 # public name -> module that defines it
 _EXPORTS = {
     "Bot": "telegrambot.bot",
     "DelegatorBot": "telegrambot._delegator",
     "SpeakerBot": "telegrambot._speaker",
-    "flavor_router": "telegrambot.helper",
-    "chat_flavors": "telegrambot.helper",
-    "inline_flavors": "telegrambot.helper",
-    "flavor": "telegrambot._flavor",
-    "glance": "telegrambot._flavor",
-    "flance": "telegrambot._flavor",
-    "peel": "telegrambot._flavor",
-    "fleece": "telegrambot._flavor",
-    "is_event": "telegrambot._flavor",
-    "message_identifier": "telegrambot._flavor",
-    "origin_identifier": "telegrambot._flavor",
-    "all_content_types": "telegrambot._flavor",
+    "flavor_router": "telegrambot.core.routing",
+    "chat_flavors": "telegrambot.core.flavor",
+    "inline_flavors": "telegrambot.core.flavor",
+    "flavor": "telegrambot.core.flavor",
+    "glance": "telegrambot.core.flavor",
+    "flance": "telegrambot.core.flavor",
+    "peel": "telegrambot.core.flavor",
+    "fleece": "telegrambot.core.flavor",
+    "is_event": "telegrambot.core.flavor",
+    "message_identifier": "telegrambot.core.flavor",
+    "origin_identifier": "telegrambot.core.flavor",
+    "all_content_types": "telegrambot.core.flavor",
     "TelegramBotException": "telegrambot.exception",
     "TelepotException": "telegrambot.exception",
     "TelegramError": "telegrambot.exception",

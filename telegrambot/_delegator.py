@@ -7,44 +7,17 @@ import logging
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
-from ._flavor import is_event
 from ._speaker import SpeakerBot
-from .helper import Listener, ListenerHub, _start_thread
+from ._threads import start_thread
+from .core.delegation import Delegate, DelegateTable
+from .helper.callback import OriginSets
+from .helper.listeners import Listener, ListenerHub
 
 __all__ = ["DelegatorBot"]
 
 log = logging.getLogger(__name__)
-
-_current = threading.local()  # .record: the _Record whose thread this is
-
-
-class _Pattern:
-    __slots__ = ("seeder", "delegator", "registry")
-
-    def __init__(self, seeder: Callable[[Any], Any], delegator: Callable[[Any], Any]) -> None:
-        self.seeder = seeder
-        self.delegator = delegator
-        self.registry: Dict[Any, _Record] = {}  # seed -> its live delegate
-
-
-class _Record:
-    """One delegate: its thread, its listeners, where it is registered."""
-
-    __slots__ = ("pattern", "seed", "hashable", "thread", "own", "listeners", "retired")
-
-    def __init__(self, pattern: _Pattern, seed: Any, hashable: bool) -> None:
-        self.pattern = pattern
-        self.seed = seed
-        self.hashable = hashable
-        self.thread: Any = None
-        self.own = True  # the thread is ours (and retires the record when it ends)
-        self.listeners: List[Listener] = []
-        self.retired = False
-
-    def alive(self) -> bool:
-        return not self.retired and (self.own or self.thread.is_alive())
 
 
 def _startable(delegate: Any) -> bool:
@@ -63,7 +36,6 @@ def _target(delegate: Any) -> Callable[[], Any]:
                        f"or be a tuple (function, args, kwargs); got {delegate!r}")
 
 
-_SWEEP_MIN = 64  # delegates that are not thread objects: checked once this many are live
 _PR_FUTEX_HASH, _SET_SLOTS, _GET_SLOTS = 78, 1, 2
 _MANY_THREADS = 256
 _futex_hash_widened = False
@@ -91,8 +63,51 @@ def _widen_futex_hash() -> None:
         pass
 
 
-def _is_idle_event(msg: Any) -> bool:
-    return isinstance(msg, dict) and "_idle" in msg and is_event(msg)
+class _Delegates(DelegateTable):
+    """The delegate table of a DelegatorBot: each delegate runs on a thread of its own."""
+
+    def __init__(self, bot: "DelegatorBot", patterns: Iterable[Tuple[Any, Any]],
+                 hub: ListenerHub, stack_size: Optional[int], widen_futex_hash: bool) -> None:
+        super().__init__(patterns, hub)
+        self._bot = bot
+        self._stack_size = stack_size
+        self._widen_futex_hash = widen_futex_hash
+        self.current = threading.local()  # .delegate: the Delegate whose thread this is
+
+    def _launch(self, delegate: Delegate, msg: Any) -> None:
+        runner = delegate.pattern.delegator((self._bot, msg, delegate.seed))
+        if isinstance(runner, threading.Thread) and not runner.is_alive():
+            # a thread object of the caller's: retired when its run() returns, like ours
+            delegate.runner = runner
+            runner.run = functools.partial(self._run, delegate, runner.run)  # type: ignore[method-assign]
+        elif _startable(runner):  # something else with start(): checked now and then
+            delegate.runner, delegate.own = runner, False
+        else:
+            delegate.runner = threading.Thread(
+                target=self._run, args=(delegate, _target(runner)),
+                name=f"telegrambot-delegate-{delegate.seed}", daemon=True)
+        start_thread(delegate.runner, self._stack_size)
+
+    def _start(self, pattern: Any, seed: Any, hashable: bool, msg: Any) -> Delegate:
+        delegate = super()._start(pattern, seed, hashable, msg)
+        if self._widen_futex_hash and len(self.live) >= _MANY_THREADS:
+            _widen_futex_hash()
+        return delegate
+
+    def _failed(self, text: str, *args: Any) -> None:
+        log.exception(text, *args)
+
+    def _run(self, delegate: Delegate, target: Callable[[], Any]) -> None:
+        current = self.current
+        current.delegate = delegate
+        try:
+            target()
+        except Exception:
+            log.exception("delegate for seed %r failed", delegate.seed)
+        finally:
+            current.delegate = None
+            with self._bot._lock:
+                self.retire(delegate)
 
 
 class DelegatorBot(SpeakerBot):
@@ -132,23 +147,21 @@ class DelegatorBot(SpeakerBot):
         super().__init__(token, **bot_kwargs)
         self._lock = threading.RLock()
         self._hub = ListenerHub(self._lock)
-        self._patterns = [_Pattern(seeder, delegator) for seeder, delegator in delegation_patterns]
-        self._live: Dict[_Record, None] = {}
-        self._foreign: Dict[_Record, None] = {}  # live delegates that are not thread objects
-        self._sweep_at = _SWEEP_MIN
-        self._constructing: Optional[_Record] = None
-        self._stopping = False
-        self._stack_size = thread_stack_size
-        self._widen_futex_hash = widen_futex_hash
+        self._delegates = _Delegates(self, delegation_patterns, self._hub, thread_stack_size,
+                                     widen_futex_hash)
+        #: The callback query origins its delegates captured, kept for their successors
+        #: (see :class:`~telegrambot.helper.InterceptCallbackQueryMixin`).
+        self.origin_sets = OriginSets()
 
     # -- listeners -----------------------------------------------------------------------
 
     def create_listener(self) -> Listener:
         """A new :class:`~telegrambot.helper.Listener`. Made by a delegate (while it is
         built or on its thread), it closes when the delegate ends; otherwise close it."""
+        delegates = self._delegates
         with self._lock:
             listener = self._hub.listener()
-            owner = self._constructing or getattr(_current, "record", None)
+            owner = delegates.constructing or getattr(delegates.current, "delegate", None)
             if owner is not None:
                 owner.listeners.append(listener)
             return listener
@@ -156,7 +169,7 @@ class DelegatorBot(SpeakerBot):
     def delegate_count(self) -> int:
         """How many delegates are alive."""
         with self._lock:
-            return sum(1 for record in self._live if record.alive())
+            return self._delegates.count()
 
     # -- handling ------------------------------------------------------------------------
 
@@ -164,128 +177,7 @@ class DelegatorBot(SpeakerBot):
         """Give ``msg`` to the listeners that captured it, then to every delegation pattern."""
         with self._lock:
             self._hub.deliver(msg)
-            for pattern in self._patterns:
-                try:
-                    self._seed(pattern, msg)
-                except Exception:
-                    log.exception("delegation pattern failed on a message; skipped for this pattern")
-
-    def _seed(self, pattern: _Pattern, msg: Any) -> None:
-        """Start ``pattern``'s delegate for ``msg`` unless one is alive (lock held; ``msg``
-        has been through the hub)."""
-        seed = pattern.seeder(msg)
-        if seed is None:
-            return
-        try:
-            hash(seed)
-            hashable = True
-        except TypeError:
-            hashable = False
-        if hashable:
-            record = pattern.registry.get(seed)
-            if record is not None:
-                if record.alive():
-                    return
-                # a thread of the caller's that ended: what it left, ``msg`` included if
-                # it was queued there, goes to a successor
-                if any(left is msg for left in self._retire(record)):
-                    return
-                if seed in pattern.registry:  # a successor, started for earlier leftovers
-                    self._succeed(record, msg)
-                    return
-        if self._stopping or _is_idle_event(msg):
-            return
-        record = self._start(pattern, seed, hashable, msg)
-        if hashable:
-            pattern.registry[seed] = record
-
-    def _succeed(self, ended: _Record, msg: Any) -> None:
-        """Hand ``msg``, queued for the ended delegate, to its successor for the same seed,
-        started if need be (lock held). A message the delegate captured for another seed
-        is left alone: that seed's own delegate had it from the hub."""
-        pattern, seed = ended.pattern, ended.seed
-        try:
-            if _is_idle_event(msg) or pattern.seeder(msg) != seed:
-                return
-            successor = pattern.registry.get(seed)
-            if successor is None:
-                if not self._stopping:
-                    pattern.registry[seed] = self._start(pattern, seed, True, msg)
-                return
-            wanted = set(self._hub.matching(msg))
-            for listener in successor.listeners:
-                if listener in wanted:
-                    self._hub.put(listener, msg)
-        except Exception:
-            log.exception("handing a message on to the successor of delegate %r failed", seed)
-
-    def _start(self, pattern: _Pattern, seed: Any, hashable: bool, msg: Any) -> _Record:
-        record = _Record(pattern, seed, hashable)
-        constructing, self._constructing = self._constructing, record  # may nest
-        try:
-            delegate = pattern.delegator((self, msg, seed))
-            if isinstance(delegate, threading.Thread) and not delegate.is_alive():
-                # a thread object of the caller's: retired when its run() returns, like ours
-                record.thread = delegate
-                delegate.run = functools.partial(self._run, record, delegate.run)  # type: ignore[method-assign]
-            elif _startable(delegate):  # something else with start(): checked now and then
-                record.thread, record.own = delegate, False
-                self._foreign[record] = None
-            else:
-                record.thread = threading.Thread(
-                    target=self._run, args=(record, _target(delegate)),
-                    name=f"telegrambot-delegate-{seed}", daemon=True)
-            _start_thread(record.thread, self._stack_size)
-        except BaseException:
-            for listener in record.listeners:
-                self._hub.close(listener)
-            raise
-        finally:
-            self._constructing = constructing
-        self._live[record] = None
-        if self._widen_futex_hash and len(self._live) >= _MANY_THREADS:
-            _widen_futex_hash()
-        if len(self._foreign) >= self._sweep_at:
-            self._sweep()
-        return record
-
-    def _sweep(self) -> None:
-        """Retire the delegates of the caller's kind (not thread objects) that have ended:
-        nothing tells when they end, so they are checked as their number doubles (lock
-        held)."""
-        for record in list(self._foreign):
-            if not record.thread.is_alive():
-                self._retire(record)
-        self._sweep_at = max(_SWEEP_MIN, 2 * len(self._foreign))
-
-    def _run(self, record: _Record, target: Callable[[], Any]) -> None:
-        _current.record = record
-        try:
-            target()
-        except Exception:
-            log.exception("delegate for seed %r failed", record.seed)
-        finally:
-            _current.record = None
-            with self._lock:
-                self._retire(record)
-
-    def _retire(self, record: _Record) -> List[Any]:
-        """Forget an ended delegate (lock held). What was still queued for it goes to its
-        successor (see :meth:`_succeed`); returns those messages."""
-        if record.retired:
-            return []
-        record.retired = True
-        self._live.pop(record, None)
-        self._foreign.pop(record, None)
-        if record.hashable and record.pattern.registry.get(record.seed) is record:
-            del record.pattern.registry[record.seed]
-        leftovers: List[Any] = []
-        for listener in record.listeners:
-            leftovers.extend(self._hub.close(listener))
-        if record.hashable:  # an unhashable seed's messages each started a delegate of their own
-            for msg in leftovers:
-                self._succeed(record, msg)
-        return leftovers
+            self._delegates.offer(msg)
 
     # -- stopping ------------------------------------------------------------------------
 
@@ -301,23 +193,25 @@ class DelegatorBot(SpeakerBot):
         Delegates that do not wait on a listener cannot be told to stop; they are logged
         if still running."""
         deadline = time.monotonic() + timeout
+        delegates = self._delegates
         with self._lock:
-            self._stopping = True
-            records = list(self._live)
-            listeners = [listener for record in records for listener in record.listeners]
+            delegates.stopping = True
+            live = list(delegates.live)
+            listeners = [listener for delegate in live for listener in delegate.listeners]
         try:
             # outside the lock: each delegate that ends takes it to retire
             for listener in listeners:
                 listener.stop()
-            for record in records:
-                join = getattr(record.thread, "join", None)  # a startable may have none
-                if join is not None and record.thread is not threading.current_thread():
+            me = threading.current_thread()
+            for delegate in live:
+                join = getattr(delegate.runner, "join", None)  # a startable may have none
+                if join is not None and delegate.runner is not me:
                     join(max(0.0, deadline - time.monotonic()))
-            running = [record.seed for record in records if record.thread.is_alive()
-                       and record.thread is not threading.current_thread()]
+            running = [delegate.seed for delegate in live
+                       if delegate.runner.is_alive() and delegate.runner is not me]
             if running:
                 log.warning("%d delegates still running after stop (seeds %s)", len(running),
                             ", ".join(repr(seed) for seed in running[:10]))
         finally:
             with self._lock:
-                self._stopping = False
+                delegates.stopping = False

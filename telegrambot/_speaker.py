@@ -4,7 +4,7 @@ import threading
 from typing import Any, Optional
 
 from .bot import Bot
-from .helper import Listener, ListenerHub, Microphone
+from .helper.listeners import Listener, ListenerHub, Microphone
 
 __all__ = ["SpeakerBot"]
 

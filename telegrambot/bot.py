@@ -209,12 +209,12 @@ class Bot(Methods):
         (``bot.router.routing_table['_alarm'] = on_alarm``)."""
         router = self._router
         if router is None:
-            from .helper import Router, _flavor_or_none, _FlavorTable
+            from .helper.router import default_router
 
             with self._scheduler_lock:
                 router = self._router
                 if router is None:
-                    router = self._router = Router(_flavor_or_none, _FlavorTable(self))
+                    router = self._router = default_router(self)
         return router
 
     def handle(self, msg: Dict[str, Any]) -> Any:
@@ -237,7 +237,7 @@ class Bot(Methods):
         when ``handle`` is overridden. Looked up when the loop starts."""
         if type(self).handle is not Bot.handle:
             return {}
-        from ._flavor import handler_names, update_flavors
+        from .core.flavor import handler_names, update_flavors
 
         routing_table = self.router.routing_table
         custom = set(_custom_keys(routing_table))

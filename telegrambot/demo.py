@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, TextIO
 
 from ._delegator import DelegatorBot
-from ._flavor import glance, origin_identifier
+from .core.flavor import glance, origin_identifier
 from .delegate import create_open, include_callback_query_chat_id, pave_event_space, per_chat_id
 from .exception import IdleTerminate
 from .helper import ChatHandler

@@ -6,16 +6,30 @@ handler. A *routing table* is a plain dict ``{key: handler}``; the key ``None`` 
 default handler.
 
 Key functions that find nothing to route on (no text, no command prefix, no regex match)
-return the 1-tuple ``((None,),)``: the key ``(None,)``, which a table may map like any other key and
-which, unlike ``None``, is not the default.
+return the 1-tuple ``((None,),)``: the key ``(None,)``, which a table may map like any other
+key and which, unlike ``None``, is not the default.
+
+These live in :mod:`telegrambot.core.routing` (with :class:`~telegrambot.helper.Router`),
+shared by both runtimes; this module keeps their public home.
 """
 
-import re
-from typing import Any, Callable, Dict, Iterable, List, Optional, Pattern, Sequence, Union
-
-from ._flavor import all_content_types, content_type
+from .core.routing import (
+    NO_KEY,
+    by_chat_command,
+    by_command,
+    by_content_type,
+    by_data,
+    by_regex,
+    by_text,
+    lower_key,
+    make_content_type_routing_table,
+    make_routing_table,
+    process_key,
+    upper_key,
+)
 
 __all__ = [
+    "NO_KEY",
     "by_content_type",
     "by_command",
     "by_chat_command",
@@ -28,194 +42,3 @@ __all__ = [
     "make_routing_table",
     "make_content_type_routing_table",
 ]
-
-KeyFunction = Callable[[Any], Any]
-
-#: What a key function returns when it finds nothing to route on.
-NO_KEY = ((None,),)
-
-
-def by_content_type() -> KeyFunction:
-    """Key: the message's content type; argument: that content (``msg[content_type]``)."""
-
-    def key(msg: Dict[str, Any]) -> Any:
-        kind = content_type(msg)
-        return kind, (msg[kind] if kind is not None else None,)
-
-    return key
-
-
-def _bot_username(username: Union[str, Callable[[], str], None]) -> Callable[[], Optional[str]]:
-    """A function giving the bot's username in lower case without ``@`` (None when not
-    given); a callable ``username`` is called once, when first needed."""
-    if username is None or isinstance(username, str):
-        fixed = username.lstrip("@").lower() if username else None
-        return lambda: fixed
-    if not callable(username):
-        raise TypeError("username must be the bot's username (a str) or a function returning "
-                        "it, not %s" % type(username).__name__)
-    learned: List[str] = []
-
-    def get() -> Optional[str]:
-        if not learned:
-            name = username()
-            if not isinstance(name, str) or not name.lstrip("@"):
-                raise ValueError("the username function returned %r, not a username" % (name,))
-            learned.append(name.lstrip("@").lower())
-        return learned[0]
-
-    return get
-
-
-def by_command(
-    extractor: Callable[[Any], Optional[str]],
-    prefix: Union[str, Sequence[str]] = ("/",),
-    separator: str = " ",
-    pass_args: bool = False,
-    *,
-    username: Union[str, Callable[[], str], None] = None,
-) -> KeyFunction:
-    """Key: the command at the head of ``extractor(msg)`` (the text after a ``prefix``, up
-    to ``separator``). With ``pass_args`` the words after it are passed as one list
-    argument. Text without a prefix, or no text at all (``extractor`` returned None), gives
-    the key ``(None,)``.
-
-    A command may name the bot it is for: ``/start@NameBot``. The name is not part of the
-    key. With ``username`` (this bot's username, or a function returning it, called once
-    when first needed: ``username=lambda: bot.getMe()["username"]``), a command naming
-    another bot gives the key ``(None,)``, as text that is no command for this bot. Without
-    ``username``, a command naming any bot is taken as this bot's; that is right when the
-    bot sees only the commands meant for it (Telegram's default privacy mode in groups).
-    """
-    prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
-    bot_username = _bot_username(username)
-
-    def key(msg: Any) -> Any:
-        text = extractor(msg)
-        if not isinstance(text, str):
-            return NO_KEY
-        for head in prefixes:
-            if text.startswith(head):
-                words = text[len(head):].split(separator)
-                command, at, addressee = words[0].partition("@")
-                if at and addressee:
-                    mine = bot_username()
-                    if mine is not None and addressee.lower() != mine:
-                        return NO_KEY  # a command for another bot
-                    words[0] = command
-                return words[0], ((words[1:],) if pass_args else ())
-        return NO_KEY
-
-    return key
-
-
-def by_chat_command(
-    prefix: Union[str, Sequence[str]] = ("/",),
-    separator: str = " ",
-    pass_args: bool = False,
-    *,
-    username: Union[str, Callable[[], str], None] = None,
-) -> KeyFunction:
-    """:func:`by_command` on a chat message's ``text``: ``/start``, ``/start@NameBot``.
-
-    Commands are read from ``text`` only: a message without text (a photo, even with a
-    caption) gives the key ``(None,)``. See :func:`by_command` for ``username``.
-    """
-    return by_command(_text, prefix, separator, pass_args, username=username)
-
-
-def _text(msg: Any) -> Optional[str]:
-    return msg.get("text")
-
-
-def by_text() -> KeyFunction:
-    """Key: the message's ``text``; a message without text gives the key ``(None,)``."""
-    return lambda msg: msg.get("text", NO_KEY)
-
-
-def by_data() -> KeyFunction:
-    """Key: a callback query's ``data``; a query without data (a game's) gives the key
-    ``(None,)``."""
-    return lambda msg: msg.get("data", NO_KEY)
-
-
-def by_regex(
-    extractor: Callable[[Any], str], regex: Union[str, Pattern[str]], key: Any = 1
-) -> KeyFunction:
-    """Key: ``match.group(key)`` of the first match of ``regex`` in ``extractor(msg)``
-    (``key`` may be a tuple of groups); argument: the match object. No match, or no text
-    (``extractor`` returned None), gives the key ``(None,)``."""
-    pattern = re.compile(regex) if isinstance(regex, str) else regex
-    groups = key if isinstance(key, tuple) else (key,)
-
-    def key_function(msg: Any) -> Any:
-        text = extractor(msg)
-        if not isinstance(text, str):
-            return NO_KEY
-        match = pattern.search(text)
-        if match is None:
-            return NO_KEY
-        return match.group(*groups), (match,)
-
-    return key_function
-
-
-def process_key(processor: Callable[[Any], Any], fn: KeyFunction) -> KeyFunction:
-    """Wrap the key function ``fn`` so that ``processor`` transforms the key it returns
-    (extra arguments pass through unchanged)."""
-
-    def key(*args: Any, **kwargs: Any) -> Any:
-        k = fn(*args, **kwargs)
-        if isinstance(k, (tuple, list)):
-            return (processor(k[0]),) + tuple(k[1:])
-        return processor(k)
-
-    return key
-
-
-def _string_method(name: str) -> Callable[[Any], Any]:
-    def apply(key: Any) -> Any:
-        method = getattr(key, name, None)
-        return method() if callable(method) else key
-
-    return apply
-
-
-def lower_key(fn: KeyFunction) -> KeyFunction:
-    """Wrap ``fn`` so that string keys come out in lower case."""
-    return process_key(_string_method("lower"), fn)
-
-
-def upper_key(fn: KeyFunction) -> KeyFunction:
-    """Wrap ``fn`` so that string keys come out in upper case."""
-    return process_key(_string_method("upper"), fn)
-
-
-def _late_method(obj: Any, name: str) -> Callable[..., Any]:
-    # looked up at call time: ``obj`` need only define the handlers it uses
-    return lambda *args, **kwargs: getattr(obj, name)(*args, **kwargs)
-
-
-def make_routing_table(obj: Any, keys: Iterable[Any], prefix: str = "on_") -> Dict[Any, Any]:
-    """``{key: obj.<prefix><key>}`` for each key, each method looked up when called.
-
-    A key may also be a 1-tuple ``(key,)`` (same as ``key``) or a 2-tuple
-    ``(key, handler)`` used as it is.
-    """
-    table: Dict[Any, Any] = {}
-    for k in keys:
-        if isinstance(k, tuple):
-            if len(k) == 2:
-                table[k[0]] = k[1]
-                continue
-            if len(k) != 1:
-                raise ValueError(f"a routing table key must be key, (key,) or (key, handler): {k!r}")
-            k = k[0]
-        table[k] = _late_method(obj, prefix + k)
-    return table
-
-
-def make_content_type_routing_table(obj: Any, prefix: str = "on_") -> Dict[Any, Any]:
-    """A routing table over every content type of the Bot API: ``{'text': obj.on_text,
-    'photo': obj.on_photo, ...}``; pair it with :func:`by_content_type`."""
-    return make_routing_table(obj, all_content_types, prefix)

@@ -874,7 +874,7 @@ def test_a_thread_object_delegate_is_retired_when_it_ends(emulator, make_bot):
         worker.join(5)
     assert [w.listener.closed for w in workers] == [True, True, True]
     assert [w.listener.list_captures() for w in workers] == [[], [], []]
-    assert bot.delegate_count() == 0 and not bot._live  # nothing kept for them
+    assert bot.delegate_count() == 0 and not bot._delegates.live  # nothing kept for them
     bot.handle(text_msg(1, "again"))  # a new one starts for the same seed
     assert len(workers) == 4
 
@@ -896,7 +896,7 @@ def test_other_startables_are_retired_once_many_have_ended(make_bot):
     bot = make_bot([(per_chat_id(), Task)], loop=False)
     for chat_id in range(1, 1001):
         bot.handle(text_msg(chat_id, "hi"))
-    assert len(bot._live) < 200  # swept as their number grows, not kept forever
+    assert len(bot._delegates.live) < 200  # swept as their number grows, not kept forever
 
 
 def test_the_callback_query_origin_map_is_bounded(make_bot):

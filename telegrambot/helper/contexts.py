@@ -1,0 +1,94 @@
+"""Contexts of delegates: the bot, the delegate's id and listener, and proxies that fill in
+the chat or message. Shared by both runtimes: ``bot.create_listener()`` gives the
+runtime's listener."""
+
+import functools
+from typing import Any
+
+from .listeners import Listener
+from .proxies import Administrator, Editor, Sender
+
+__all__ = [
+    "ListenerContext",
+    "ChatContext",
+    "UserContext",
+    "CallbackQueryOriginContext",
+    "InvoiceContext",
+]
+
+
+class ListenerContext:
+    """A delegate's bot, id and listener (created from ``bot.create_listener()``)."""
+
+    def __init__(self, bot: Any, context_id: Any, *args: Any, **kwargs: Any) -> None:
+        self._bot = bot
+        self._id = context_id
+        self._listener = bot.create_listener()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def bot(self) -> Any:
+        """The bot (or a proxy of it, see :class:`InterceptCallbackQueryMixin`)."""
+        return self._bot
+
+    @property
+    def id(self) -> Any:
+        return self._id
+
+    @property
+    def listener(self) -> Listener:
+        return self._listener
+
+
+class ChatContext(ListenerContext):
+    """A context for one chat: ``chat_id``, ``sender`` and ``administrator``."""
+
+    @property
+    def chat_id(self) -> Any:
+        return self._id
+
+    @functools.cached_property
+    def sender(self) -> Sender:
+        """A :class:`Sender` to this chat (made on first use)."""
+        return Sender(self.bot, self._id)
+
+    @functools.cached_property
+    def administrator(self) -> Administrator:
+        """An :class:`Administrator` of this chat (made on first use)."""
+        return Administrator(self.bot, self._id)
+
+
+class UserContext(ListenerContext):
+    """A context for one user: ``user_id`` and a ``sender`` to their private chat."""
+
+    @property
+    def user_id(self) -> Any:
+        return self._id
+
+    @functools.cached_property
+    def sender(self) -> Sender:
+        """A :class:`Sender` to the user's private chat (made on first use)."""
+        return Sender(self.bot, self._id)
+
+
+class CallbackQueryOriginContext(ListenerContext):
+    """A context for the message callback queries come from: ``origin`` and an ``editor``."""
+
+    @property
+    def origin(self) -> Any:
+        """The origin's message identifier."""
+        return self._id
+
+    @functools.cached_property
+    def editor(self) -> Editor:
+        """An :class:`Editor` of the origin (made on first use)."""
+        return Editor(self.bot, self._id)
+
+
+class InvoiceContext(ListenerContext):
+    """A context for one invoice, identified by its ``payload``."""
+
+    @property
+    def payload(self) -> Any:
+        """The invoice payload (the ``payload`` given to ``sendInvoice``)."""
+        return self._id
