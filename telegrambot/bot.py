@@ -16,6 +16,7 @@ from . import api
 from ._methods import Methods
 from .core.answer import raise_download_error
 from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
+from .core.polling import Receiving
 from .core.request import Endpoint, Request
 from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call
 
@@ -89,6 +90,8 @@ class Bot(Methods):
         self._scheduler: Any = None
         self._router: Any = None
         self._scheduler_lock = threading.Lock()
+        # what the receiving loops share (loop.py, webhook.py); never held across I/O
+        self._receiving = Receiving(threading.Lock())
 
     def __repr__(self) -> str:
         return "<%s id=%s api_url=%r>" % (type(self).__name__, self.id, api.redact(self.api_url))

@@ -44,25 +44,18 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
-from ._flavor import UPDATE_TYPE_KEY, flavor, update_flavors
 from .api import redact
+from .core.flavor import flavor, inner
 from .core.ordering import FORGOTTEN, LATE, RENUMBERED, REPEAT, Reorderer, id_ranges
-from .exception import (
-    BadHTTPResponse,
-    ConflictError,
-    TelegramError,
-    TooManyRequestsError,
-    UnauthorizedError,
-)
+from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
+from .core.polling import BACKOFF_START as BACKOFF_START
+from .core.polling import PollState, fatal_note
+from .exception import BadHTTPResponse, TelegramError
 
 __all__ = ["MessageLoop", "Webhook", "OrderedWebhook", "bot_message_loop", "bot_stop"]
 
 log = logging.getLogger(__name__)
 
-#: First delay (seconds) after a failed getUpdates; it doubles with each failure in a row.
-BACKOFF_START = 0.1
-#: Longest delay (seconds) between two failed getUpdates.
-BACKOFF_MAX = 30.0
 #: Seconds without updates after which :class:`OrderedWebhook` takes an update_id smaller
 #: than those handed over as a new numbering, not as a late arrival: Telegram numbers
 #: updates afresh after a week without any.
@@ -71,10 +64,6 @@ RENUMBER_IDLE = 3600.0
 QUEUE_SIZE = 1000
 
 Handler = Union[None, Callable[[Dict[str, Any]], Any], Dict[Optional[str], Callable[..., Any]]]
-
-# update types whose objects have the same shape: the loop tags them (see _flavor)
-_SAME_SHAPE = frozenset({"my_chat_member", "chat_member"})
-
 
 _L = TypeVar("_L", bound="_Loop")
 _W = TypeVar("_W", bound="Webhook")
@@ -87,44 +76,13 @@ class _Stop:
 
 
 # ------------------------------------------------------------------ a bot's receiving state
-
-
-class _Receiving:
-    """What the loops of one bot share, kept on the bot (``bot._receiving``): the loops
-    running, the polling loop (while its thread runs, even once stopped from a handler),
-    the offset polling got to (the update after the last one handed to a handler), so
-    that the bot's next polling loop starts there, and the update_ids its webhook
-    receivers accepted lately (see :func:`telegrambot.webhook.run_webhook`)."""
-
-    __slots__ = ("loops", "poller", "offset", "seen")
-
-    def __init__(self) -> None:
-        self.loops: List[_Loop] = []
-        self.poller: Optional[MessageLoop] = None
-        self.offset: Optional[int] = None
-        self.seen: Any = None
-
-
-# guards every bot's _Receiving (its creation and its changes); never held across I/O
-_state_lock = threading.Lock()
-
-
-def _receiving(bot: Any) -> _Receiving:
-    """The receiving state of ``bot``, made on first use."""
-    state = getattr(bot, "_receiving", None)
-    if state is None:
-        with _state_lock:
-            state = getattr(bot, "_receiving", None)
-            if state is None:
-                state = _Receiving()
-                bot._receiving = state
-    return state
+# (bot._receiving, a telegrambot.core.polling.Receiving the bot owns)
 
 
 def _register(loop: "_Loop") -> None:
     """Record a starting loop; (re)start the bot's scheduler, its events going to the loop."""
-    state = _receiving(loop.bot)
-    with _state_lock:
+    state = loop.bot._receiving
+    with state.lock:
         state.loops.append(loop)
         scheduler = loop.bot.scheduler
         scheduler.on_event(loop._dispatch_event)
@@ -134,8 +92,8 @@ def _register(loop: "_Loop") -> None:
 def _unregister(loop: "_Loop") -> Optional[threading.Thread]:
     """Forget a loop. If the bot has no other, tell its scheduler to stop and return the
     scheduler's thread (to be joined); else hand the events to another loop."""
-    state = _receiving(loop.bot)
-    with _state_lock:
+    state = loop.bot._receiving
+    with state.lock:
         loops = state.loops
         if loop in loops:
             loops.remove(loop)
@@ -219,18 +177,10 @@ class _Loop:
     def _dispatch(self, update: Dict[str, Any]) -> None:
         """Hand one update's inner object to the handler; never raises."""
         try:
-            for key in update:
-                if key != "update_id":
-                    break
-            else:
+            flavor_, msg = inner(update)
+            if flavor_ is None:
                 log.error("update %s carries no object; skipped", update.get("update_id"))
                 return
-            msg = update[key]
-            flavor_ = update_flavors.get(key)
-            if flavor_ is None or key in _SAME_SHAPE:
-                flavor_ = key
-                if type(msg) is dict:
-                    msg[UPDATE_TYPE_KEY] = key
             fn = self._table.get(flavor_) or self._default
             with self._lock:
                 fn(msg)
@@ -269,20 +219,9 @@ class _Loop:
     def _run(self, **kwargs: Any) -> None:
         try:
             self._serve(**kwargs)
-        except (TelegramError, BadHTTPResponse) as e:
+        except (TelegramError, BadHTTPResponse) as e:  # see fatal_status
             self.exception = e
-            if _fatal_status(e) == 404:
-                log.error(
-                    "getUpdates answered 404 Not Found (%s): check api_url (%s) and that the "
-                    "bot still exists (a deleted bot's token gets 404); the loop has ended",
-                    e,
-                    redact(str(getattr(self.bot, "api_url", "?"))),
-                )
-            else:
-                log.error(
-                    "the Bot API rejected the bot token (%s): check the token; the loop has ended",
-                    e,
-                )
+            fatal_note(e, redact(str(getattr(self.bot, "api_url", "?")))).log(log)
         except BaseException as e:  # a bug: keep it visible
             self.exception = e
             log.exception("the loop ended on an unexpected error")
@@ -378,23 +317,12 @@ def _update_id(update: Any) -> Any:
     return update.get("update_id") if isinstance(update, dict) else None
 
 
-def _fatal_status(e: BaseException) -> Optional[int]:
-    """401 or 404 if ``e`` says the token or the URL is wrong (polling cannot go on)."""
-    if isinstance(e, UnauthorizedError):
-        return 401
-    if isinstance(e, TelegramError):
-        code = e.error_code
-    elif isinstance(e, BadHTTPResponse):
-        code = e.status
-    else:
-        return None
-    return code if code in (401, 404) else None
-
-
 class MessageLoop(_Loop):
     """Polls getUpdates and hands every update to ``handle`` (default ``bot.handle``).
 
     ``MessageLoop(bot, handle).run_as_thread()`` or ``.run_forever()``; ``stop()`` ends it.
+    The offset, the backoff and what ends polling are
+    :class:`telegrambot.core.polling.PollState`'s.
     """
 
     _thread_name = "telegrambot-poll"
@@ -402,8 +330,12 @@ class MessageLoop(_Loop):
     def __init__(self, bot: Any, handle: Handler = None) -> None:
         super().__init__(bot, handle)
         self._polling = False
-        #: The next update_id asked for (updates below it were handled).
-        self.offset: Optional[int] = None
+        self._state = PollState()
+
+    @property
+    def offset(self) -> Optional[int]:
+        """The next update_id asked for (updates below it were handled)."""
+        return self._state.offset
 
     def run_as_thread(
         self,
@@ -428,8 +360,8 @@ class MessageLoop(_Loop):
     def _start(self, kwargs: Dict[str, Any]) -> "MessageLoop":
         # One poller per bot: two would each get every update. One stopped from its
         # handler may still be finishing: the new one waits for it and goes on from its offset.
-        state = _receiving(self.bot)
-        with _state_lock:
+        state = self.bot._receiving
+        with state.lock:
             previous = state.poller
             if previous is not None and previous is not self and not previous._stopping.is_set():
                 raise RuntimeError(
@@ -446,11 +378,11 @@ class MessageLoop(_Loop):
                 abort()
 
     def _serve(self, **kwargs: Any) -> None:
-        state = _receiving(self.bot)
+        state = self.bot._receiving
         try:
             self._poll(**kwargs)
         finally:
-            with _state_lock:  # from now on, a new poller need not wait for this one
+            with state.lock:  # from now on, a new poller need not wait for this one
                 if self.offset is not None:
                     state.offset = self.offset
                 if state.poller is self:
@@ -470,10 +402,8 @@ class MessageLoop(_Loop):
                 if stopping.is_set():
                     return
         if offset is None:
-            offset = _receiving(self.bot).offset
-        self.offset = offset
-        failures = 0
-        confirmed = offset
+            offset = self.bot._receiving.offset
+        poll = self._state = PollState(offset)
         while not stopping.is_set():
             delay = None
             self._polling = True
@@ -481,85 +411,49 @@ class MessageLoop(_Loop):
                 if stopping.is_set():
                     break
                 updates = self.bot.getUpdates(
-                    offset=self.offset, timeout=timeout, allowed_updates=allowed_updates
+                    offset=poll.offset, timeout=timeout, allowed_updates=allowed_updates
                 )
             except Exception as e:
-                if _fatal_status(e) is not None:
+                fault = poll.failed(e)
+                if fault is None:
                     raise
                 if stopping.is_set():
                     break
-                failures += 1
-                delay = self._fault_delay(e, failures)
+                fault.note.log(log)
+                delay = fault.delay
             finally:
                 self._polling = False
             if delay is not None:
                 stopping.wait(delay)
                 continue
-            failures = 0
-            confirmed = self.offset
+            poll.polled()
             if updates:
                 self._handle_batch(updates)
             elif relax:
                 stopping.wait(relax)
-        if self.offset != confirmed:
+        if poll.unconfirmed():
             self._confirm()
 
     def _handle_batch(self, updates: List[Dict[str, Any]]) -> None:
         stopping = self._stopping
+        poll = self._state
         for update in updates:
-            try:
-                update_id = int(update["update_id"])
-            except (TypeError, KeyError, ValueError):
-                log.error("getUpdates gave an update without update_id; skipped: %.200r", update)
+            update_id, note = poll.arrived(update)
+            if note is not None:
+                note.log(log)
+            if update_id is None:
                 continue
-            if self.offset is not None and update_id < self.offset:
-                # Not a repeat (the server only sends from the offset on): Telegram numbers
-                # updates afresh after a week without any. Skipping would poll forever.
-                log.warning(
-                    "update_id went back from %s to %s: following the server's new numbering",
-                    self.offset - 1,
-                    update_id,
-                )
             self._dispatch(update)
-            self.offset = update_id + 1
+            poll.handed_over(update_id)
             if stopping.is_set():
                 return
-
-    @staticmethod
-    def _fault_delay(e: Exception, failures: int) -> float:
-        """Log a failed getUpdates; return how long to wait before the next one."""
-        backoff = min(BACKOFF_MAX, BACKOFF_START * 2 ** (failures - 1))
-        if isinstance(e, TooManyRequestsError) and e.retry_after is not None:
-            log.warning("getUpdates: too many requests, waiting %s s as asked", e.retry_after)
-            return float(e.retry_after)
-        if isinstance(e, ConflictError):
-            log.error(
-                "getUpdates refused (%s): a webhook is set for this bot (call bot.deleteWebhook() "
-                "to poll, or receive through the webhook), or another process polls with the "
-                "same token (stop it); retrying in %.1f s",
-                e,
-                backoff,
-            )
-        elif isinstance(e, (ValueError, TypeError, AttributeError, KeyError)):
-            log.exception("getUpdates: unexpected answer; retrying in %.1f s", backoff)
-        else:
-            log.warning(
-                "getUpdates failed (%s: %s); retrying in %.1f s", type(e).__name__, e, backoff
-            )
-        return backoff
 
     def _confirm(self) -> None:
         """Tell the server which updates were handled, so a restart does not repeat them."""
         try:
             self.bot.getUpdates(offset=self.offset, limit=1, timeout=0, request_timeout=1.0)
         except Exception as e:
-            log.warning(
-                "could not confirm handled updates up to %s (%s): this bot's next polling "
-                "loop starts after them; another process polling with the token may get "
-                "them again",
-                self.offset,
-                e,
-            )
+            self._state.confirm_failed(e).log(log)
 
 
 _NOTHING = object()  # what a queue get that timed out gives
@@ -894,8 +788,8 @@ def bot_message_loop(
 def bot_stop(bot: Any, timeout: float = 2.0) -> None:
     """The body of ``Bot.stop``: stop every loop of ``bot`` and its scheduler."""
     deadline = time.monotonic() + timeout
-    state = _receiving(bot)
-    with _state_lock:
+    state = bot._receiving
+    with state.lock:
         loops = list(state.loops)
     for loop in loops:
         loop._begin_stop(deadline)

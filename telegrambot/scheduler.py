@@ -7,7 +7,8 @@ path as updates, so a handler sees events and messages one at a time, never conc
 
 Pending events live in a heap, so scheduling and cancelling stay cheap with many thousands
 of them pending; a cancelled event is only marked and dropped when it reaches the top (or
-when cancelled entries make up most of the heap).
+when cancelled entries make up most of the heap): that is
+:class:`telegrambot.core.events.EventHeap`, which this thread drives.
 
 Every delay is measured with the monotonic clock (:func:`time.monotonic`), so a step of the
 wall clock (an NTP correction, a changed time zone setting, a suspended laptop's clock being
@@ -16,45 +17,18 @@ clock time, as telepot's did: it is turned into a delay from now when the event 
 scheduled, and the event fires after that delay whatever the wall clock does meanwhile.
 """
 
-import heapq
-import itertools
 import logging
 import threading
 import time
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
-from .exception import EventNotFound
+from .core.events import Event, EventHeap
 
 __all__ = ["Event", "Scheduler"]
 
 log = logging.getLogger(__name__)
 
-_COMPACT_MIN = 1024  # cancelled entries tolerated in the heap before compacting is considered
 _MAX_WAIT = 3600.0  # longest single wait: a lock refuses more than threading.TIMEOUT_MAX
-
-
-def _check_number(name: str, value: Any) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    if value != value:
-        raise ValueError(f"{name} is NaN")
-
-
-class Event:
-    """A scheduled event: ``timestamp`` (when it is due, in seconds since the epoch as
-    :func:`time.time` gave them when it was scheduled) and ``data``. Returned by the
-    ``event_*`` methods; pass it to :meth:`Scheduler.cancel`."""
-
-    __slots__ = ("timestamp", "data", "pending")
-
-    def __init__(self, timestamp: float, data: Any) -> None:
-        self.timestamp = timestamp
-        self.data = data
-        self.pending = True
-
-    def __repr__(self) -> str:
-        state = "pending" if self.pending else "done"
-        return f"<Event at {self.timestamp:.3f} {state}: {self.data!r}>"
 
 
 class Scheduler:
@@ -65,15 +39,12 @@ class Scheduler:
     """
 
     def __init__(self) -> None:
-        self._heap: List[Tuple[float, int, Event]] = []
+        self._heap = EventHeap()
         self._cond = threading.Condition(threading.Lock())
-        self._seq = itertools.count()
-        self._cancelled = 0
         self._handler: Optional[Callable[[Any], Any]] = None
         self._thread: Optional[threading.Thread] = None
         self._running = False
         self._generation = 0  # a thread runs while this is the value it started with
-        self._offset = time.time() - time.monotonic()  # see _wall_offset
 
     # -- scheduling ----------------------------------------------------------------------
 
@@ -84,33 +55,23 @@ class Scheduler:
 
         ``when`` is turned into a delay from now, measured with the monotonic clock: a
         later step of the wall clock does not move the event."""
-        _check_number("when", when)
-        return self._schedule(when - self._wall_offset(), when, data)
+        with self._cond:
+            return self._woken(self._heap.at(when, data, time.time(), time.monotonic()))
 
     def event_later(self, delay: float, data: Any) -> Event:
         """Emit ``data`` ``delay`` seconds from now (monotonic clock)."""
-        _check_number("delay", delay)
-        return self._schedule(time.monotonic() + delay, time.time() + delay, data)
+        with self._cond:
+            return self._woken(self._heap.later(delay, data, time.time(), time.monotonic()))
 
     def event_now(self, data: Any) -> Event:
         """Emit ``data`` as soon as possible (after events already due)."""
-        return self._schedule(time.monotonic(), time.time(), data)
-
-    def _wall_offset(self) -> float:
-        """time.time() - time.monotonic(): the same for calls close together (so that equal
-        wall clock times keep their order), read afresh once the wall clock has moved."""
-        offset = time.time() - time.monotonic()
-        if abs(offset - self._offset) > 0.001:
-            self._offset = offset
-        return self._offset
-
-    def _schedule(self, deadline: float, timestamp: float, data: Any) -> Event:
-        """Put an event due at ``deadline`` (time.monotonic()) in the heap."""
-        event = Event(timestamp, data)
         with self._cond:
-            heapq.heappush(self._heap, (deadline, next(self._seq), event))
-            if self._heap[0][2] is event:
-                self._cond.notify_all()
+            return self._woken(self._heap.now(data, time.time(), time.monotonic()))
+
+    def _woken(self, event: Event) -> Event:
+        """Wake the thread if ``event`` is the first to fire now (lock held)."""
+        if self._heap.first(event):
+            self._cond.notify_all()
         return event
 
     def cancel(self, event: Event) -> None:
@@ -120,19 +81,12 @@ class Scheduler:
         cancelled.
         """
         with self._cond:
-            if not getattr(event, "pending", False):
-                raise EventNotFound(event)
-            event.pending = False
-            self._cancelled += 1
-            if self._cancelled > _COMPACT_MIN and self._cancelled * 2 > len(self._heap):
-                self._heap[:] = [entry for entry in self._heap if entry[2].pending]
-                heapq.heapify(self._heap)
-                self._cancelled = 0
+            self._heap.cancel(event)
 
     def pending(self) -> int:
         """How many events are waiting to fire."""
         with self._cond:
-            return len(self._heap) - self._cancelled
+            return self._heap.pending()
 
     # -- running -------------------------------------------------------------------------
 
@@ -175,21 +129,10 @@ class Scheduler:
         """Wait (with the lock held) for the next due event; None once stopped."""
         heap = self._heap
         while self._generation == generation:
-            if not heap:
-                self._cond.wait()
-                continue
-            when, _, event = heap[0]
-            if not event.pending:
-                heapq.heappop(heap)
-                self._cancelled -= 1
-                continue
-            delay = when - time.monotonic()
-            if delay > 0:
-                self._cond.wait(min(delay, _MAX_WAIT))
-                continue
-            heapq.heappop(heap)
-            event.pending = False
-            return event
+            event, wait = heap.pop_due(time.monotonic())
+            if event is not None:
+                return event
+            self._cond.wait(None if wait is None else min(wait, _MAX_WAIT))
         return None
 
     def _run(self, generation: int) -> None:

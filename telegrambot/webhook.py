@@ -594,10 +594,8 @@ class WebhookRun:
 
 def _seen_table(bot: Any) -> DedupTable:
     """The update_ids the bot's webhook receivers accepted lately, kept on the bot."""
-    from .loop import _receiving, _state_lock
-
-    state = _receiving(bot)
-    with _state_lock:
+    state = bot._receiving
+    with state.lock:
         if state.seen is None:
             state.seen = DedupTable(10_000)
         return state.seen
