@@ -110,3 +110,14 @@ class TypesTable(_Table):
 def setup(app):
     app.add_directive("telegrambot-methods", MethodsTable)
     app.add_directive("telegrambot-types", TypesTable)
+    app.connect("autodoc-skip-member", _skip_class_slots)
+
+
+def _skip_class_slots(app, what, name, obj, skip, options):
+    """A mixin's class attribute naming the class it uses (``AnswererMixin.Answerer``, there
+    to be replaced in a subclass) is documented where that class is, not again inside the
+    mixin."""
+    if what == "class" and isinstance(obj, type) and obj.__name__ == name \
+            and "." not in obj.__qualname__:
+        return True
+    return None

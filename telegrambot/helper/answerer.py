@@ -107,7 +107,8 @@ class Answerer:
 
 
 class AnswererMixin:
-    """Gives a delegate an :class:`Answerer` as ``self.answerer``."""
+    """Gives a delegate an :class:`Answerer` as ``self.answerer`` (of the class named by the
+    class attribute ``Answerer``, which a subclass may replace)."""
 
     if TYPE_CHECKING:  # provided by the delegate class this is mixed into
         bot: Any

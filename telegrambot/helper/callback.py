@@ -255,7 +255,8 @@ class InterceptCallbackQueryMixin:
     :class:`~telegrambot.DelegatorBot` (another bot gives each delegate a set of its own).
 
     :param intercept_callback_query: ``(enable_chat, enable_inline)``, or one value for
-        both (see :class:`CallbackQueryCoordinator`).
+        both (see :class:`CallbackQueryCoordinator`; the class attribute
+        ``CallbackQueryCoordinator``, which a subclass may replace).
     """
 
     if TYPE_CHECKING:  # provided by the delegate class this is mixed into

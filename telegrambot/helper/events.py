@@ -81,7 +81,8 @@ class IdleEventCoordinator:
 
 
 class IdleTerminateMixin:
-    """Installs an :class:`IdleEventCoordinator`; ``on__idle`` raises
+    """Installs an :class:`IdleEventCoordinator` (the class attribute
+    ``IdleEventCoordinator``, which a subclass may replace); ``on__idle`` raises
     :class:`~telegrambot.exception.IdleTerminate` to close the delegate.
 
     :param timeout: seconds without a message before the delegate closes.
@@ -159,7 +160,8 @@ class StandardEventScheduler:
 
 
 class StandardEventMixin:
-    """Gives a delegate a :class:`StandardEventScheduler` as ``self.scheduler``.
+    """Gives a delegate a :class:`StandardEventScheduler` as ``self.scheduler`` (the class
+    attribute ``StandardEventScheduler``, which a subclass may replace).
 
     :param event_space: supplied by :func:`telegrambot.delegate.pave_event_space`.
     """

@@ -31,6 +31,9 @@ from ._http import Answer, BadBody, decode_body, decode_query, json_answer, make
 from .people import SimChat, SimUser
 from .rules import MAX_UPLOAD, Rules
 
+__all__ = ["DEFAULT_TOKEN", "DEFAULT_EXCLUDED", "FAULT_KINDS", "Emulator", "EmulatorTimeout",
+           "Request", "StoredFile"]
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_TOKEN", "DEFAULT_EXCLUDED", "FAULT_KINDS", "Emulator", "EmulatorTimeout",

@@ -55,6 +55,8 @@ from ._api import _MEMBER_TYPES, MEDIA_KINDS
 if TYPE_CHECKING:  # pragma: no cover
     from .emulator import Emulator
 
+__all__ = ["SimUser", "SimChat", "utf16_len", "command_entities"]
+
 Message = Dict[str, Any]
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 _MIME = {"photo": "image/jpeg", "audio": "audio/mpeg", "voice": "audio/ogg",
