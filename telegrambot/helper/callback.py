@@ -148,7 +148,7 @@ class CallbackQueryCoordinator:
         elif keeps is not None:
             self.uncapture_origin(msg_identifier)
 
-    def deleted(self, result: Any, msg_identifier: Any) -> None:
+    def deleted(self, result: Any, kwargs: Any, msg_identifier: Any) -> None:
         """``deleteMessage`` returned ``result``: a deleted message is no origin."""
         if delete_ends_origin(result, self._enable_chat):
             self.uncapture_origin(msg_identifier)
@@ -160,20 +160,28 @@ class CallbackQueryCoordinator:
         if inline_message_id is not None:
             self.capture_origin(inline_message_id)
 
-    # -- the wrappers (the threaded runtime's: the call's result is there when it returns)
+    # -- the wrappers
+
+    def wrap_call(self, func: Callable[..., Any], argument: str, default: Optional[int],
+                  after: Callable[[Any, Any, Any], None]) -> Callable[..., Any]:
+        """``func`` made to hand its result to ``after(result, kwargs, the argument)``
+        (the argument named ``argument``, else the one at position ``default``). The
+        threaded runtime's: the result is there when ``func`` returns (an async runtime
+        awaits it first)."""
+        find = argument_finder(func, argument, default)
+
+        def augmented(*args: Any, **kwargs: Any) -> Any:
+            result = func(*args, **kwargs)
+            after(result, kwargs, find(args, kwargs))
+            return result
+
+        return augmented
 
     def augment_send(self, send_func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a sending method: a sent message whose inline keyboard carries
         ``callback_data`` becomes a captured origin (for a copy, answered with a bare
         MessageId, in the chat the call names)."""
-        chat_id = argument_finder(send_func, "chat_id")
-
-        def augmented(*args: Any, **kwargs: Any) -> Any:
-            result = send_func(*args, **kwargs)
-            self.sent(result, kwargs, chat_id(args, kwargs))
-            return result
-
-        return augmented
+        return self.wrap_call(send_func, "chat_id", None, self.sent)
 
     def augment_edit(self, edit_func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap an editing method: an edit that leaves an inline keyboard with
@@ -181,25 +189,11 @@ class CallbackQueryCoordinator:
 
         The message is the call's ``msg_identifier`` argument (the first one if
         ``edit_func`` has no parameter of that name)."""
-        msg_identifier = argument_finder(edit_func, "msg_identifier", default=0)
-
-        def augmented(*args: Any, **kwargs: Any) -> Any:
-            result = edit_func(*args, **kwargs)
-            self.edited(result, kwargs, msg_identifier(args, kwargs))
-            return result
-
-        return augmented
+        return self.wrap_call(edit_func, "msg_identifier", 0, self.edited)
 
     def augment_delete(self, delete_func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap ``deleteMessage``: a deleted message stops being a captured origin."""
-        msg_identifier = argument_finder(delete_func, "msg_identifier", default=0)
-
-        def augmented(*args: Any, **kwargs: Any) -> Any:
-            result = delete_func(*args, **kwargs)
-            self.deleted(result, msg_identifier(args, kwargs))
-            return result
-
-        return augmented
+        return self.wrap_call(delete_func, "msg_identifier", 0, self.deleted)
 
     def augment_on_message(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
         """Wrap ``on_message``: a chosen inline result with an ``inline_message_id``
