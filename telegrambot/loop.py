@@ -6,7 +6,7 @@ for a default), or ``bot.handle``. Events of the bot's scheduler go through the 
 handler, and the handler is never called for two things at once. Where the object's shape
 does not tell its update type (``my_chat_member`` and ``chat_member``, and update types
 newer than this library), the loop records it under ``'_update_type'`` in the object, so
-``flavor(msg)`` and routing tables tell them apart (see :mod:`telegrambot._flavor`).
+``flavor(msg)`` and routing tables tell them apart (see :mod:`telegrambot.core.flavor`).
 
 * :class:`MessageLoop` polls `getUpdates <https://core.telegram.org/bots/api#getupdates>`_
   on a ``telegrambot-poll`` thread.
