@@ -46,7 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from .api import redact
 from .core.flavor import flavor, inner
-from .core.ordering import FORGOTTEN, LATE, RENUMBERED, REPEAT, Reorderer, id_ranges
+from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
 from .core.polling import BACKOFF_START as BACKOFF_START
 from .core.polling import PollState, fatal_note
@@ -730,26 +730,9 @@ class OrderedWebhook(Webhook):
         """Log a verdict other than IN_ORDER; return the updates it made ready."""
         reorderer = self._reorderer
         assert reorderer is not None
-        if verdict == LATE:
-            log.warning(
-                "update %s came late (update_ids up to %s were handed over): handed over now, "
-                "out of order",
-                update_id,
-                (reorderer.expected or 0) - 1,
-            )
-        elif verdict == REPEAT:
-            log.warning("update %s came again; the repeat is dropped", update_id)
-        elif verdict == RENUMBERED:
-            log.warning(
-                "update_id went back to %s after a long quiet: taken as a new numbering",
-                update_id,
-            )
-        elif verdict == FORGOTTEN:
-            log.error(
-                "update %s is older than the update_ids this loop remembers: taken as a "
-                "repeat and not handed over",
-                update_id,
-            )
+        note = verdict_note(verdict, update_id, reorderer.expected)
+        if note is not None:
+            note.log(log)
         return reorderer.take()
 
 

@@ -179,3 +179,19 @@ def test_a_time_must_be_a_number(value, error):
     with pytest.raises(error):
         EventHeap().later(value, "x", wall=0.0, mono=0.0)
     check_seconds("delay", float("inf"))  # never: allowed
+
+
+def test_an_ordering_verdict_says_what_to_log():
+    from telegrambot.core.ordering import HELD, IN_ORDER, LATE, REPEAT, Reorderer, verdict_note
+
+    reorderer = Reorderer(maxhold=3)
+    assert reorderer.push(10, "u10", 0.0) == IN_ORDER and verdict_note(IN_ORDER, 10, 11) is None
+    assert reorderer.push(12, "u12", 0.0) == HELD and verdict_note(HELD, 12, 11) is None
+    assert reorderer.expire(5.0) and reorderer.take() == ["u12"]  # 11 given up on
+    assert reorderer.push(11, "u11", 6.0) == LATE
+    note = verdict_note(LATE, 11, reorderer.expected)
+    assert note.level == "warning" and note.text % note.args == (
+        "update 11 came late (update_ids up to 12 were handed over): handed over now, out of "
+        "order")
+    assert reorderer.push(11, "u11", 7.0) == REPEAT
+    assert "dropped" in verdict_note(REPEAT, 11, reorderer.expected).text

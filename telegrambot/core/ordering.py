@@ -41,6 +41,8 @@ import bisect
 from collections import deque
 from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 
+from .notes import Note
+
 __all__ = [
     "Reorderer",
     "IN_ORDER",
@@ -53,6 +55,7 @@ __all__ = [
     "RENUMBER_IDLE",
     "MEMORY",
     "id_ranges",
+    "verdict_note",
 ]
 
 #: Verdicts of :meth:`Reorderer.push`.
@@ -290,3 +293,20 @@ def id_ranges(ids: Iterable[Any], limit: int = 1000) -> str:
     if others:
         text += (" and " if text else "") + f"{others} without an update_id"
     return text or "(none)"
+
+
+def verdict_note(verdict: int, update_id: int, expected: Optional[int]) -> Optional[Note]:
+    """What to log about a :meth:`Reorderer.push` verdict other than ``IN_ORDER``,
+    ``READY`` and ``HELD`` (None for those); ``expected`` is the reorderer's after it."""
+    if verdict == LATE:
+        return Note("warning", "update %s came late (update_ids up to %s were handed over): "
+                    "handed over now, out of order", (update_id, (expected or 0) - 1))
+    if verdict == REPEAT:
+        return Note("warning", "update %s came again; the repeat is dropped", (update_id,))
+    if verdict == RENUMBERED:
+        return Note("warning", "update_id went back to %s after a long quiet: taken as a new "
+                    "numbering", (update_id,))
+    if verdict == FORGOTTEN:
+        return Note("error", "update %s is older than the update_ids this loop remembers: "
+                    "taken as a repeat and not handed over", (update_id,))
+    return None

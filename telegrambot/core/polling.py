@@ -26,6 +26,7 @@ from ..exception import (
     TooManyRequestsError,
     UnauthorizedError,
 )
+from .notes import Note
 
 __all__ = [
     "BACKOFF_START",
@@ -42,19 +43,6 @@ __all__ = [
 BACKOFF_START = 0.1
 #: Longest delay (seconds) between two failed getUpdates.
 BACKOFF_MAX = 30.0
-
-
-class Note(NamedTuple):
-    """A line to log: ``level`` names a :class:`logging.Logger` method (``'warning'``,
-    ``'error'``, ``'exception'`` for one with the traceback being handled)."""
-
-    level: str
-    text: str
-    args: Tuple[Any, ...] = ()
-
-    def log(self, logger: Any) -> None:
-        """Log the line on ``logger``."""
-        getattr(logger, self.level)(self.text, *self.args)
 
 
 class Fault(NamedTuple):

@@ -133,14 +133,14 @@ class FlavorTable(dict):
         return handler
 
     def _handler(self, key: str) -> Callable[[Any], Any]:
-        owner, names, unhandled = self._owner, handler_names(key), self.unhandled
+        table, names = self, handler_names(key)  # three cells a handler, as few as can be
 
         def handler(msg: Any) -> Any:
             for name in names:
-                method = getattr(owner, name, None)
+                method = getattr(table._owner, name, None)
                 if method is not None:
                     return method(msg)
-            unhandled(key, names)
+            table.unhandled(key, names)
             return None
 
         return handler
