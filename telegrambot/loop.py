@@ -45,7 +45,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from .api import redact
-from .core.flavor import flavor, inner
+from .core.flavor import flavor, inner, plain_flavors
 from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
 from .core.polling import BACKOFF_START as BACKOFF_START
@@ -177,10 +177,17 @@ class _Loop:
     def _dispatch(self, update: Dict[str, Any]) -> None:
         """Hand one update's inner object to the handler; never raises."""
         try:
-            flavor_, msg = inner(update)
-            if flavor_ is None:
+            for key in update:
+                if key != "update_id":
+                    break
+            else:
                 log.error("update %s carries no object; skipped", update.get("update_id"))
                 return
+            flavor_ = plain_flavors.get(key)  # most updates: no need to call inner()
+            if flavor_ is None:
+                flavor_, msg = inner(update)
+            else:
+                msg = update[key]
             fn = self._table.get(flavor_) or self._default
             with self._lock:
                 fn(msg)

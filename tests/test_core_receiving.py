@@ -4,7 +4,13 @@
 import pytest
 
 from telegrambot.core.events import EventHeap, check_seconds
-from telegrambot.core.flavor import UPDATE_TYPE_KEY, inner
+from telegrambot.core.flavor import (
+    SAME_SHAPE,
+    UPDATE_TYPE_KEY,
+    inner,
+    plain_flavors,
+    update_flavors,
+)
 from telegrambot.core.polling import (
     BACKOFF_MAX,
     BACKOFF_START,
@@ -44,6 +50,10 @@ def test_inner_tags_what_the_shape_cannot_tell():
     assert future[UPDATE_TYPE_KEY] == "future_update"
     assert inner({"update_id": 3, "future_update": [1, 2]}) == ("future_update", [1, 2])
     assert inner({"update_id": 4}) == (None, None)
+    # a loop's fast path: the types whose objects stay untagged, with their flavors
+    assert plain_flavors == {key: flavor for key, flavor in update_flavors.items()
+                             if key not in SAME_SHAPE}
+    assert plain_flavors["business_message"] == "chat" and "chat_member" not in plain_flavors
 
 
 # ------------------------------------------------------------------ polling

@@ -42,6 +42,7 @@ __all__ = [
     "chat_flavors",
     "inline_flavors",
     "SAME_SHAPE",
+    "plain_flavors",
     "inner",
 ]
 
@@ -106,6 +107,9 @@ inline_flavors = ["inline_query", "chosen_inline_result"]
 
 #: Update types whose objects have the same shape: :func:`inner` tags them.
 SAME_SHAPE = frozenset({"my_chat_member", "chat_member"})
+#: update key -> flavor, for the update types whose objects :func:`inner` leaves as they
+#: are (a loop's fast path; what is missing here goes through :func:`inner`).
+plain_flavors = {key: value for key, value in update_flavors.items() if key not in SAME_SHAPE}
 
 
 def inner(update: Dict[str, Any]) -> Tuple[Optional[str], Any]:
@@ -121,8 +125,8 @@ def inner(update: Dict[str, Any]) -> Tuple[Optional[str], Any]:
     else:
         return None, None
     msg = update[key]
-    flavor_ = update_flavors.get(key)
-    if flavor_ is None or key in SAME_SHAPE:
+    flavor_ = plain_flavors.get(key)
+    if flavor_ is None:
         flavor_ = key
         if type(msg) is dict:
             msg[UPDATE_TYPE_KEY] = key
