@@ -46,6 +46,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from .api import redact
 from .core.flavor import flavor, inner, plain_flavors
+from .core.ordering import RENUMBER_IDLE as DEFAULT_RENUMBER_IDLE
 from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
 from .core.polling import BACKOFF_START as BACKOFF_START
@@ -58,8 +59,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds without updates after which :class:`OrderedWebhook` takes an update_id smaller
 #: than those handed over as a new numbering, not as a late arrival: Telegram numbers
-#: updates afresh after a week without any.
-RENUMBER_IDLE = 3600.0
+#: updates afresh after a week without any (the core's default).
+RENUMBER_IDLE = DEFAULT_RENUMBER_IDLE
 #: Most updates the queue that :class:`Webhook` makes for itself holds (``maxsize``).
 QUEUE_SIZE = 1000
 
