@@ -19,7 +19,7 @@ def answer_arguments(query_id: str, answer: Any) -> Tuple[tuple, Dict[str, Any]]
     if isinstance(answer, list):
         return (query_id, answer), {}
     if isinstance(answer, tuple):
-        from .._methods import METHODS
+        from ..core.methods import METHODS
 
         names = METHODS["answerInlineQuery"].params[2:]
         return (query_id, answer[0]), dict(zip(names, answer[1:]))

@@ -26,7 +26,8 @@ def proxy_specs() -> Dict[str, Dict[str, Tuple[str, str, Optional[int]]]]:
     - editor: methods that take a ``msg_identifier`` and edit, stop or delete a message;
     - administrator: every other method that takes a ``chat_id``.
     """
-    from .._methods import METHODS, RENAMED_METHODS, Methods
+    from .._methods import Methods
+    from ..core.methods import METHODS, RENAMED_METHODS
 
     specs: Dict[str, Dict[str, Tuple[str, str, Optional[int]]]] = {
         "sender": {}, "editor": {}, "administrator": {}}
