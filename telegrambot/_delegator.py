@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 from ._speaker import SpeakerBot
 from ._threads import start_thread
 from .core.delegation import Delegate, DelegateTable
+from .core.errorhook import ErrorHook, checked_hook, report
 from .helper.callback import OriginSets
 from .helper.listeners import Listener, ListenerHub
 
@@ -79,12 +80,12 @@ class _Delegates(DelegateTable):
         if isinstance(runner, threading.Thread) and not runner.is_alive():
             # a thread object of the caller's: retired when its run() returns, like ours
             delegate.runner = runner
-            runner.run = functools.partial(self._run, delegate, runner.run)  # type: ignore[method-assign]
+            runner.run = functools.partial(self._run, delegate, runner.run, msg)  # type: ignore[method-assign]
         elif _startable(runner):  # something else with start(): checked now and then
             delegate.runner, delegate.own = runner, False
         else:
             delegate.runner = threading.Thread(
-                target=self._run, args=(delegate, _target(runner)),
+                target=self._run, args=(delegate, _target(runner), msg),
                 name=f"telegrambot-delegate-{delegate.seed}", daemon=True)
         start_thread(delegate.runner, self._stack_size)
 
@@ -97,13 +98,19 @@ class _Delegates(DelegateTable):
     def _failed(self, text: str, *args: Any) -> None:
         log.exception(text, *args)
 
-    def _run(self, delegate: Delegate, target: Callable[[], Any]) -> None:
+    def _pattern_failed(self, msg: Any) -> None:
+        exc = sys.exc_info()[1]  # called in the except block
+        assert exc is not None
+        report(log, self._bot.on_error, exc, msg,
+               "delegation pattern failed on a message; skipped for this pattern")
+
+    def _run(self, delegate: Delegate, target: Callable[[], Any], msg: Any) -> None:
         current = self.current
         current.delegate = delegate
         try:
             target()
-        except Exception:
-            log.exception("delegate for seed %r failed", delegate.seed)
+        except Exception as e:  # on_error gets the message that started the delegate
+            report(log, self._bot.on_error, e, msg, "delegate for seed %r failed", delegate.seed)
         finally:
             current.delegate = None
             with self._bot._lock:
@@ -129,22 +136,35 @@ class DelegatorBot(SpeakerBot):
         small private hash, and waking one of thousands of blocked threads then costs more;
         the global hash is what older kernels always used. It changes the whole process,
         not only this bot, hence opt-in: see the performance notes for what it buys.
+    :param on_error: called as ``on_error(exception, msg)`` with every exception its
+        handlers raised: a :func:`~telegrambot.delegate.create_open` delegate's (the
+        ready-made handlers) with the message or event it was handling (also for what its
+        ``on_close`` raises); a delegate that is a function or a ``run()`` with the message
+        that started it; a seeder or a delegator with the message it was given; an
+        :class:`~telegrambot.helper.Answerer` with the inline query. The bot's loops use
+        it too, with the update (see :meth:`~telegrambot.Bot.message_loop`). Default None:
+        each is logged at ERROR with its traceback. What ``on_error`` raises is logged and
+        ends nothing. It runs on the thread that caught the error (a delegate's, the
+        loop's): make it thread-safe. Not callable: TypeError.
     :param bot_kwargs: passed on to :class:`~telegrambot.Bot` (``api_url``, ...).
 
     A delegate's listener receives the messages it captured; the cost of that does not
     grow with the number of delegates. When a delegate ends, the messages still queued for
     it are handed to its successor, so none is lost to a closing delegate. An exception
-    that ends a delegate is logged. An ``_idle`` event never starts a delegate (it only
-    concerns the one that scheduled it). :meth:`stop` ends the loops, the scheduler and
-    every delegate.
+    that ends a delegate goes to ``on_error``, else to the log. An ``_idle`` event never
+    starts a delegate (it only concerns the one that scheduled it). :meth:`stop` ends the
+    loops, the scheduler and every delegate.
     """
 
     def __init__(self, token: str, delegation_patterns: Iterable[Tuple[Any, Any]],
                  *, thread_stack_size: Optional[int] = None, widen_futex_hash: bool = False,
-                 **bot_kwargs: Any) -> None:
+                 on_error: Optional[ErrorHook] = None, **bot_kwargs: Any) -> None:
         if thread_stack_size is not None and thread_stack_size < 32 * 1024:
             raise ValueError("thread_stack_size must be at least 32 KiB (32768 bytes)")
+        checked_hook(on_error)
         super().__init__(token, **bot_kwargs)
+        #: The error hook of its delegates and loops (see the ``on_error`` parameter).
+        self.on_error: Optional[ErrorHook] = on_error
         self._lock = threading.RLock()
         self._hub = ListenerHub(self._lock)
         self._delegates = _Delegates(self, delegation_patterns, self._hub, thread_stack_size,

@@ -294,16 +294,27 @@ class Bot(Methods):
         maxhold: float = 3,
         run_forever: Union[bool, str] = False,
         allowed_updates: Optional[Any] = None,
+        *,
+        on_error: Optional[Callable[[BaseException, Any], Any]] = None,
     ) -> Any:
         """Receive updates on a thread and hand each to ``callback`` (see :mod:`telegrambot.loop`).
 
         ``callback`` is a function, a routing table ``{flavor: function}``, or None for
         :meth:`handle` (the default router to the bot's ``on_<flavor>`` methods; a bot
-        with no such method and no ``handle`` of its own raises TypeError here). Without ``source``, updates are polled with getUpdates; with a
-        ``queue.Queue`` as ``source``, they are read from it (webhook payloads).
-        Returns a handle whose ``stop()`` ends the loop. A bot polls with one loop at a
-        time: a second polling ``message_loop`` while one runs raises RuntimeError (two
-        pollers would each receive every update).
+        with no such method and no ``handle`` of its own raises TypeError here). Without
+        ``source``, updates are polled with getUpdates; with a ``queue.Queue`` as
+        ``source``, they are read from it (webhook payloads).
+
+        ``on_error(exception, update)`` is called, on the loop's thread, when the handler
+        raises: ``update`` is the whole update (with its ``update_id``), or the event for
+        an event. Without it the error is logged at ERROR with the update_id and the
+        traceback (a :class:`~telegrambot.DelegatorBot`'s loops use its ``on_error``). An
+        exception raised by ``on_error`` itself is logged; the loop goes on either way.
+
+        Returns the loop, whose ``stop()`` ends it and ``wait()`` blocks until it ends;
+        ``run_forever`` (True, or a line to print first) waits here. A bot polls with one
+        loop at a time: a second polling ``message_loop`` while one runs raises
+        RuntimeError (two pollers would each receive every update).
         """
         from .loop import bot_message_loop
 
@@ -317,6 +328,7 @@ class Bot(Methods):
             maxhold=maxhold,
             run_forever=run_forever,
             allowed_updates=allowed_updates,
+            on_error=on_error,
         )
 
     def stop(self, timeout: float = 2.0) -> None:

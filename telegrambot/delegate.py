@@ -23,6 +23,7 @@ from typing import Any, Callable, List, Sequence, Tuple, Union
 
 from . import exception
 from .core.bounded import LimitedDict
+from .core.errorhook import report
 from .core.routing import Router
 from .core.seeding import (
     Seeder,
@@ -107,7 +108,9 @@ def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
     """Delegator: build ``cls(seed_tuple, *args, **kwargs)`` and, on a new thread, call
     ``open(msg, seed)`` (then ``on_message(msg)`` unless ``open`` returns true), then
     ``on_message`` for each message its listener receives, until it closes; ``on_close``
-    gets the reason: IdleTerminate, StopListening, or the exception that ended it (logged).
+    gets the reason: IdleTerminate, StopListening, or the exception that ended it, which
+    first goes to the bot's ``on_error`` with the message (or event) being handled (without
+    one, it is logged). What ``on_close`` raises goes the same way, with the same message.
     """
 
     def delegator(seed_tuple: SeedTuple) -> Callable[[], None]:
@@ -115,16 +118,24 @@ def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
 
         def wait_loop() -> None:
             bot, msg, seed = seed_tuple
+            reason: BaseException
             try:
                 if not obj.open(msg, seed):
                     obj.on_message(msg)
                 while True:
-                    obj.on_message(obj.listener.wait())
+                    msg = obj.listener.wait()
+                    obj.on_message(msg)
             except (exception.IdleTerminate, exception.StopListening) as e:
-                obj.on_close(e)
+                reason = e
             except Exception as e:
-                log.exception("delegate %s for seed %r failed", type(obj).__name__, seed)
-                obj.on_close(e)
+                report(log, getattr(bot, "on_error", None), e, msg,
+                       "delegate %s for seed %r failed", type(obj).__name__, seed)
+                reason = e
+            try:
+                obj.on_close(reason)
+            except Exception as e:  # the delegate ends anyway
+                report(log, getattr(bot, "on_error", None), e, msg,
+                       "on_close of delegate %s for seed %r failed", type(obj).__name__, seed)
 
         return wait_loop
 

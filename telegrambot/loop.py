@@ -33,8 +33,10 @@ errors are logged and retried with a doubling delay (at most :data:`BACKOFF_MAX`
 to do and retried with backoff; 401 (a wrong token) and 404 (a wrong ``api_url``, a deleted
 bot) end the loop with an ERROR saying what to check (``loop.exception`` holds the error).
 When the update_ids go back (Telegram numbers them afresh after a week without updates),
-the loop follows. An exception in a handler is logged with its traceback and the next
-update follows.
+the loop follows. An exception in a handler is logged with its traceback, or handed to
+``on_error(exception, update)`` when the loop has one (``message_loop(..., on_error=fn)``;
+a :class:`~telegrambot.DelegatorBot`'s own ``on_error`` otherwise), and the next update
+follows.
 """
 
 import json
@@ -45,6 +47,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from .api import redact
+from .core.errorhook import ErrorHook, checked_hook, report
 from .core.flavor import flavor, inner, plain_flavors
 from .core.ordering import RENUMBER_IDLE as DEFAULT_RENUMBER_IDLE
 from .core.ordering import Reorderer, id_ranges, verdict_note
@@ -86,7 +89,7 @@ def _register(loop: "_Loop") -> None:
     with state.lock:
         state.loops.append(loop)
         scheduler = loop.bot.scheduler
-        scheduler.on_event(loop._dispatch_event)
+        scheduler.on_event(loop._dispatch_event, loop.on_error)
         scheduler.run_as_thread()
 
 
@@ -100,7 +103,7 @@ def _unregister(loop: "_Loop") -> Optional[threading.Thread]:
             loops.remove(loop)
         scheduler = loop.bot.scheduler
         if loops:
-            scheduler.on_event(loops[-1]._dispatch_event)
+            scheduler.on_event(loops[-1]._dispatch_event, loops[-1].on_error)
             return None
         thread = scheduler._thread
         scheduler.stop(timeout=0)
@@ -130,8 +133,13 @@ class _Loop:
 
     _thread_name = "telegrambot-loop"
 
-    def __init__(self, bot: Any, handle: Handler = None) -> None:
+    def __init__(self, bot: Any, handle: Handler = None, *,
+                 on_error: Optional[ErrorHook] = None) -> None:
         self.bot = bot
+        #: Called as ``on_error(exception, update)`` (an event for an event) when a handler
+        #: raises; None logs it. Default: the bot's ``on_error`` (a DelegatorBot's), if any.
+        self.on_error = (checked_hook(on_error) if on_error is not None
+                         else getattr(bot, "on_error", None))
         #: The exception that ended the loop (an UnauthorizedError), else None.
         self.exception: Optional[BaseException] = None
         self._stopping = threading.Event()
@@ -192,8 +200,8 @@ class _Loop:
             fn = self._table.get(flavor_) or self._default
             with self._lock:
                 fn(msg)
-        except Exception:
-            log.exception("handler failed on update %s", _update_id(update))
+        except Exception as e:
+            report(log, self.on_error, e, update, "handler failed on update %s", _update_id(update))
 
     def _dispatch_event(self, event: Any) -> None:
         """The scheduler's callback: events go through the same handler."""
@@ -205,8 +213,8 @@ class _Loop:
             fn = self._table.get(flavor_) or self._default
             with self._lock:
                 fn(event)
-        except Exception:
-            log.exception("handler failed on event %r", event)
+        except Exception as e:
+            report(log, self.on_error, e, event, "handler failed on event %r", event)
 
     # -- running
 
@@ -335,8 +343,9 @@ class MessageLoop(_Loop):
 
     _thread_name = "telegrambot-poll"
 
-    def __init__(self, bot: Any, handle: Handler = None) -> None:
-        super().__init__(bot, handle)
+    def __init__(self, bot: Any, handle: Handler = None, *,
+                 on_error: Optional[ErrorHook] = None) -> None:
+        super().__init__(bot, handle, on_error=on_error)
         self._polling = False
         self._state = PollState()
 
@@ -482,9 +491,10 @@ class Webhook(_Loop):
     _thread_name = "telegrambot-queue"
 
     def __init__(
-        self, bot: Any, handle: Handler = None, source: Any = None, *, maxsize: int = QUEUE_SIZE
+        self, bot: Any, handle: Handler = None, source: Any = None, *, maxsize: int = QUEUE_SIZE,
+        on_error: Optional[ErrorHook] = None,
     ) -> None:
-        super().__init__(bot, handle)
+        super().__init__(bot, handle, on_error=on_error)
         if source is None:
             source = queue.Queue(maxsize)
         elif not (
@@ -758,17 +768,19 @@ def bot_message_loop(
     maxhold: float = 3,
     run_forever: Union[bool, str] = False,
     allowed_updates: Optional[List[str]] = None,
+    on_error: Optional[ErrorHook] = None,
 ) -> _Loop:
     """The body of ``Bot.message_loop``: start a loop (and the scheduler); return the loop."""
     loop: _Loop
     if source is None:
-        loop = MessageLoop(bot, callback).run_as_thread(
+        loop = MessageLoop(bot, callback, on_error=on_error).run_as_thread(
             relax=relax, timeout=timeout, allowed_updates=allowed_updates
         )
     elif ordered:
-        loop = OrderedWebhook(bot, callback, source=source).run_as_thread(maxhold=maxhold)
+        loop = OrderedWebhook(bot, callback, source=source, on_error=on_error).run_as_thread(
+            maxhold=maxhold)
     else:
-        loop = Webhook(bot, callback, source=source).run_as_thread()
+        loop = Webhook(bot, callback, source=source, on_error=on_error).run_as_thread()
     if run_forever:
         if isinstance(run_forever, str):
             print(run_forever)

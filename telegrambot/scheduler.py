@@ -22,6 +22,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from .core.errorhook import ErrorHook, report
 from .core.events import Event, EventHeap
 
 __all__ = ["Event", "Scheduler"]
@@ -42,6 +43,7 @@ class Scheduler:
         self._heap = EventHeap()
         self._cond = threading.Condition(threading.Lock())
         self._handler: Optional[Callable[[Any], Any]] = None
+        self._on_error: Optional[ErrorHook] = None
         self._thread: Optional[threading.Thread] = None
         self._running = False
         self._generation = 0  # a thread runs while this is the value it started with
@@ -90,9 +92,12 @@ class Scheduler:
 
     # -- running -------------------------------------------------------------------------
 
-    def on_event(self, callback: Callable[[Any], Any]) -> None:
-        """Set the function that receives each event's data."""
-        self._handler = callback
+    def on_event(self, callback: Callable[[Any], Any],
+                 on_error: Optional[ErrorHook] = None) -> None:
+        """Set the function that receives each event's data, and the error hook
+        (``on_error(exception, data)``, else the log) of what that function or an event's
+        callable data raises."""
+        self._handler, self._on_error = callback, on_error
 
     def run_as_thread(self) -> None:
         """Start the scheduler thread (``telegrambot-scheduler``) unless it is running."""
@@ -145,6 +150,7 @@ class Scheduler:
             self._emit(event.data)
 
     def _emit(self, data: Any) -> None:
+        event = data
         try:
             if callable(data):
                 data = data()
@@ -155,5 +161,5 @@ class Scheduler:
                 log.warning("scheduler event dropped, no handler set (on_event): %r", data)
                 return
             handler(data)
-        except Exception:
-            log.exception("error while handling scheduler event %r", data)
+        except Exception as e:
+            report(log, self._on_error, e, event, "error while handling scheduler event %r", event)

@@ -623,6 +623,7 @@ def run_webhook(
     run_forever: bool = False,
     queue_size: int = QUEUE_SIZE,
     put_timeout: float = 5.0,
+    on_error: Optional[Callable[[BaseException, Any], Any]] = None,
 ) -> WebhookRun:
     """Run ``bot`` on a webhook: what :meth:`Bot.message_loop` does for polling.
 
@@ -639,6 +640,7 @@ def run_webhook(
     the handler falls that far behind, a request waits up to ``put_timeout`` seconds for
     room, then gets 503 and Telegram delivers the update again later, so memory stays
     bounded and what was answered 200 can be handed over when the bot stops.
+    ``on_error`` is the loop's error hook (see :meth:`Bot.message_loop`).
 
     Returns a :class:`WebhookRun`; with ``run_forever`` it blocks until Ctrl-C first.
     """
@@ -667,7 +669,8 @@ def run_webhook(
     ).start()
     loop = None
     try:
-        loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold)
+        loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold,
+                                on_error=on_error)
         bot.setWebhook(
             url or server.url,
             certificate=certificate,

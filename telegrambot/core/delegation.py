@@ -94,6 +94,12 @@ class DelegateTable:
         """Report an error (called in the ``except`` block that caught it)."""
         raise NotImplementedError
 
+    def _pattern_failed(self, msg: Any) -> None:
+        """A pattern's seeder or delegator raised on ``msg`` (called in the ``except``
+        block): by default reported by :meth:`_failed`; a runtime with an error hook
+        hands it the message too."""
+        self._failed("delegation pattern failed on a message; skipped for this pattern")
+
     # -- decisions
 
     def count(self) -> int:
@@ -106,7 +112,7 @@ class DelegateTable:
             try:
                 self.seed(pattern, msg)
             except Exception:
-                self._failed("delegation pattern failed on a message; skipped for this pattern")
+                self._pattern_failed(msg)
 
     def seed(self, pattern: Pattern, msg: Any) -> None:
         """Start ``pattern``'s delegate for ``msg`` unless one is alive."""

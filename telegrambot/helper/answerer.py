@@ -5,6 +5,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple, Type
 
 from .._threads import start_thread
+from ..core.errorhook import ErrorHook, checked_hook, report
 
 __all__ = ["Answerer", "AnswererMixin", "answer_arguments"]
 
@@ -43,10 +44,15 @@ class Answerer:
     A user typing sends a query per keystroke. :meth:`answer` hands the query to the
     user's thread; while that thread computes, newer queries replace older waiting ones,
     and an answer whose query has been superseded is dropped instead of sent.
+
+    What ``compute_fn`` or the answer's request raises goes to ``on_error(exception,
+    inline_query)`` (default: the bot's ``on_error``, a
+    :class:`~telegrambot.DelegatorBot`'s), else it is logged at ERROR.
     """
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: Any, on_error: Optional[ErrorHook] = None) -> None:
         self._bot = bot
+        self._on_error = checked_hook(on_error)
         self._lock = threading.Lock()
         self._slots: Dict[Any, _AnswerSlot] = {}
 
@@ -89,8 +95,8 @@ class Answerer:
             inline_query, compute_fn, args, kwargs = job
             try:
                 answer = compute_fn(*args, **kwargs)
-            except Exception:
-                log.exception("computing the answer to inline query %s failed", inline_query.get("id"))
+            except Exception as e:
+                self._failed(e, inline_query, "computing the answer to inline query %s failed")
                 continue
             with slot.lock:
                 superseded = slot.latest is not None
@@ -98,8 +104,12 @@ class Answerer:
                 continue  # drop this answer, compute the newer one
             try:  # outside the lock: a newer query is taken at once, not after this request
                 self._send(inline_query["id"], answer)
-            except Exception:
-                log.exception("answering inline query %s failed", inline_query.get("id"))
+            except Exception as e:
+                self._failed(e, inline_query, "answering inline query %s failed")
+
+    def _failed(self, exc: Exception, inline_query: Dict[str, Any], text: str) -> None:
+        hook = self._on_error if self._on_error is not None else getattr(self._bot, "on_error", None)
+        report(log, hook, exc, inline_query, text, inline_query.get("id"))
 
     def _send(self, query_id: str, answer: Any) -> None:
         args, kwargs = answer_arguments(query_id, answer)

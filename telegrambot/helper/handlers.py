@@ -49,9 +49,8 @@ def openable(cls: type) -> type:
         raise NotImplementedError(f"{type(self).__name__}.on_message() is not defined")
 
     def on_close(self: Any, ex: BaseException) -> None:
-        normal = isinstance(ex, (exception.IdleTerminate, exception.StopListening))
-        log.log(logging.DEBUG if normal else logging.ERROR,
-                "%s closed: %s: %s", type(self).__name__, type(ex).__name__, ex)
+        # an exception that ended the delegate was already reported (on_error or ERROR)
+        log.debug("%s closed: %s: %s", type(self).__name__, type(ex).__name__, ex)
 
     def close(self: Any, ex: Optional[BaseException] = None) -> None:
         raise ex if ex else exception.StopListening()
