@@ -18,7 +18,7 @@ from .core.answer import raise_download_error
 from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
 from .core.polling import Receiving
 from .core.request import Endpoint, Request
-from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call
+from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call, download
 
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
@@ -196,7 +196,7 @@ class Bot(Methods):
             return
         request = self._endpoint.file(file_path)
         if hasattr(dest, "write"):
-            answer = self._transport.download(request, dest.write, request_timeout)
+            answer = download(self._transport, request, dest.write, request_timeout)
         else:
             answer = _download_to_path(self._transport, request, dest, request_timeout)
         if answer.status != 200:
@@ -368,7 +368,7 @@ def _download_to_path(transport: Any, request: Request, dest: Any, timeout: Time
         opened[0].write(chunk)
 
     try:
-        answer = transport.download(request, write, timeout)
+        answer = download(transport, request, write, timeout)
         if answer.status == 200 and not opened:
             opened.append(open(dest, "wb"))  # an empty file
     except BaseException:
