@@ -37,13 +37,21 @@ the loop follows. An exception in a handler is logged with its traceback, or han
 ``on_error(exception, update)`` when the loop has one (``message_loop(..., on_error=fn)``;
 a :class:`~telegrambot.DelegatorBot`'s own ``on_error`` otherwise), and the next update
 follows.
+
+A loop runs on a daemon thread, which does not keep the program alive: if the interpreter
+exits while a loop still runs and nothing ever waited on it (``run_forever``, ``wait()``,
+``join()``) nor stopped it, a WARNING says so on this module's logger (see
+:mod:`telegrambot.core.shutdown`).
 """
 
+import atexit
 import json
 import logging
 import queue
+import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from .api import redact
@@ -54,6 +62,7 @@ from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
 from .core.polling import BACKOFF_START as BACKOFF_START
 from .core.polling import PollState, fatal_note
+from .core.shutdown import exit_note
 from .exception import BadHTTPResponse, TelegramError
 
 __all__ = ["MessageLoop", "Webhook", "OrderedWebhook", "bot_message_loop", "bot_stop"]
@@ -83,8 +92,27 @@ class _Stop:
 # (bot._receiving, a telegrambot.core.polling.Receiving the bot owns)
 
 
+#: The loops running in this process (a loop leaves it when it ends), for the exit check.
+_running: "weakref.WeakSet[_Loop]" = weakref.WeakSet()
+
+
+def _check_at_exit() -> None:
+    """At interpreter exit (after every non-daemon thread ended): warn about the loops still
+    running that nothing waited on (see :mod:`telegrambot.core.shutdown`)."""
+    unwaited = [loop._thread_name for loop in list(_running)
+                if loop.is_alive() and not loop._waited and not loop._stopping.is_set()]
+    note = exit_note(unwaited, interactive=hasattr(sys, "ps1") or bool(sys.flags.interactive),
+                     uncaught=getattr(sys, "last_value", None) is not None)
+    if note is not None:
+        note.log(log)
+
+
+atexit.register(_check_at_exit)
+
+
 def _register(loop: "_Loop") -> None:
     """Record a starting loop; (re)start the bot's scheduler, its events going to the loop."""
+    _running.add(loop)
     state = loop.bot._receiving
     with state.lock:
         state.loops.append(loop)
@@ -96,6 +124,7 @@ def _register(loop: "_Loop") -> None:
 def _unregister(loop: "_Loop") -> Optional[threading.Thread]:
     """Forget a loop. If the bot has no other, tell its scheduler to stop and return the
     scheduler's thread (to be joined); else hand the events to another loop."""
+    _running.discard(loop)
     state = loop.bot._receiving
     with state.lock:
         loops = state.loops
@@ -143,6 +172,7 @@ class _Loop:
         #: The exception that ended the loop (an UnauthorizedError), else None.
         self.exception: Optional[BaseException] = None
         self._stopping = threading.Event()
+        self._waited = False  # something waited on the loop: no warning at exit
         self._deadline: Optional[float] = None  # when a stop must be done (time.monotonic())
         self._thread: Optional[threading.Thread] = None
         # set when the thread is done; waited on instead of Thread.join, which Ctrl-C can
@@ -262,6 +292,7 @@ class _Loop:
 
     def wait(self) -> None:
         """Block until the loop ends; Ctrl-C stops it. Raises the error that ended it."""
+        self._waited = True
         try:
             while not self._ended.wait(0.25):  # short: Ctrl-C is seen between two waits
                 pass
@@ -322,6 +353,7 @@ class _Loop:
 
     def join(self, timeout: Optional[float] = None) -> bool:
         """Wait for the loop to end; True if it has."""
+        self._waited = True
         return self._ended.wait(timeout)
 
     def is_alive(self) -> bool:

@@ -577,6 +577,7 @@ class WebhookRun:
 
     def run_forever(self) -> None:
         """Block until the server stops or Ctrl-C, then :meth:`stop`."""
+        self.loop._waited = True  # ended on purpose if the program exits meanwhile
         try:
             while self.server.running:
                 time.sleep(0.5)
