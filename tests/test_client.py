@@ -482,7 +482,7 @@ def test_token_never_appears_in_logs_errors_or_reprs(emulator, caplog):
     token = emulator.token
     caplog.set_level(logging.DEBUG)
     for name in ("urllib3", "urllib3.connectionpool", "telegrambot"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     bot = Bot(token, api_url=emulator.api_url)
     texts = [repr(bot), str(bot)]
     alice = emulator.user("Alice")

@@ -116,7 +116,8 @@ def test_a_note_logs_on_the_logger_it_is_given():
     lines = []
 
     class Logger:
-        def warning(self, text, *args):
+        def warning(self, text, *args, stacklevel=1):
+            assert stacklevel == 2  # the record points at the runtime's line, not at Note.log
             lines.append(text % args)
 
     PollState(3).confirm_failed(OSError("reset")).log(Logger())
