@@ -17,11 +17,23 @@
 ``python -m telegrambot demo``
     Run the demonstration (:mod:`telegrambot.demo`): a bot built with this library talks
     to scripted users on the embedded emulator, and the conversation is printed.
+
+``python -m telegrambot upload CHAT FILE [--as document] [--caption TEXT] [--token T] [--api-url URL]``
+    Send a local file to a chat (as a document, photo, audio, video, animation, voice,
+    video_note or sticker) and print the file_id Telegram gave it.
+
+``python -m telegrambot download FILE_ID DEST [--token T] [--api-url URL]``
+    Download a file by its file_id into the file DEST.
+
+    Both take the token from ``--token`` or ``TELEGRAM_BOT_TOKEN``, and show a progress bar
+    on standard error when it is a terminal (nothing otherwise).
 """
 
 import argparse
 import json
 import logging
+import os
+import pathlib
 import sys
 import threading
 from typing import Any, Dict, List, Optional
@@ -86,6 +98,53 @@ def run_demo(args: argparse.Namespace) -> int:
     return demo_main([])
 
 
+#: What ``upload --as`` takes: the kind of file -> the method sending it.
+UPLOAD_KINDS = {"document": "sendDocument", "photo": "sendPhoto", "audio": "sendAudio",
+                "video": "sendVideo", "animation": "sendAnimation", "voice": "sendVoice",
+                "video_note": "sendVideoNote", "sticker": "sendSticker"}
+
+
+def _cli_bot(args: argparse.Namespace) -> Any:
+    from telegrambot import Bot
+
+    token = args.token or os.environ.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        raise SystemExit("a token is needed: --token TOKEN, or set TELEGRAM_BOT_TOKEN")
+    return Bot(token, api_url=args.api_url)
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    from telegrambot._progressbar import ProgressBar
+
+    if not os.path.isfile(args.file):
+        raise SystemExit("no such file: %s" % args.file)
+    with _cli_bot(args) as bot:
+        bar = ProgressBar(os.path.basename(args.file))
+        try:
+            extra = {"caption": args.caption} if args.caption else {}
+            message = getattr(bot, UPLOAD_KINDS[args.kind])(
+                args.chat, pathlib.Path(args.file), progress=bar, **extra)
+        finally:
+            bar.close()
+    media = message.get(args.kind)
+    if isinstance(media, list):  # a photo: its sizes, the largest last
+        media = media[-1]
+    print(media["file_id"] if isinstance(media, dict) else json.dumps(message))
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from telegrambot._progressbar import ProgressBar
+
+    with _cli_bot(args) as bot:
+        bar = ProgressBar(os.path.basename(args.dest))
+        try:
+            bot.download_file(args.file_id, args.dest, progress=bar)
+        finally:
+            bar.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m telegrambot",
                                      description="telegrambot command line tools")
@@ -107,6 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the demonstration bot against the emulator")
     demo.set_defaults(run=run_demo)
+
+    def bot_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--token", default=None,
+                             help="the bot's token (default: $TELEGRAM_BOT_TOKEN)")
+        command.add_argument("--api-url", default=None,
+                             help="the Bot API server (default: Telegram's)")
+
+    upload = commands.add_parser("upload", help="send a local file to a chat")
+    upload.add_argument("chat", help="the chat's id or @channelusername")
+    upload.add_argument("file", help="the file to send")
+    upload.add_argument("--as", dest="kind", choices=sorted(UPLOAD_KINDS), default="document",
+                        help="how to send it (default: document)")
+    upload.add_argument("--caption", default=None, help="a caption")
+    bot_options(upload)
+    upload.set_defaults(run=run_upload)
+
+    download = commands.add_parser("download", help="download a file by its file_id")
+    download.add_argument("file_id")
+    download.add_argument("dest", help="the file to write")
+    bot_options(download)
+    download.set_defaults(run=run_download)
     return parser
 
 

@@ -21,6 +21,7 @@ from .core.request import (
     MsgIdentifier,
     ObjectLike,
     PeriodLike,
+    Progress,
     TimeLike,
     message_target,
     renamed_param,
@@ -39,6 +40,7 @@ class Methods:
         params: Dict[str, Any],
         api_kwargs: Optional[Dict[str, Any]],
         request_timeout: TimeoutLike,
+        progress: Optional[Progress] = None,
     ) -> Any:
         raise NotImplementedError
 
@@ -73,10 +75,14 @@ class Methods:
         allowed_updates: Optional[Sequence[str]] = None,
         drop_pending_updates: Optional[bool] = None,
         secret_token: Optional[str] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """setWebhook: https://core.telegram.org/bots/api#setwebhook"""
+        """setWebhook: https://core.telegram.org/bots/api#setwebhook
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "url": url,
             "certificate": certificate,
@@ -86,7 +92,7 @@ class Methods:
             "drop_pending_updates": drop_pending_updates,
             "secret_token": secret_token,
         }
-        return self._call("setWebhook", params, api_kwargs, request_timeout)
+        return self._call("setWebhook", params, api_kwargs, request_timeout, progress=progress)
 
     set_webhook = setWebhook
 
@@ -373,10 +379,14 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendPhoto: https://core.telegram.org/bots/api#sendphoto"""
+        """sendPhoto: https://core.telegram.org/bots/api#sendphoto
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -401,7 +411,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendPhoto", params, api_kwargs, request_timeout)
+        return self._call("sendPhoto", params, api_kwargs, request_timeout, progress=progress)
 
     send_photo = sendPhoto
 
@@ -429,10 +439,14 @@ class Methods:
         ephemeral_message_parameters: Optional[ObjectLike] = None,
         receiver_user_id: Optional[int] = None,
         callback_query_id: Optional[str] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendLivePhoto: https://core.telegram.org/bots/api#sendlivephoto"""
+        """sendLivePhoto: https://core.telegram.org/bots/api#sendlivephoto
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -456,7 +470,7 @@ class Methods:
             "receiver_user_id": receiver_user_id,
             "callback_query_id": callback_query_id,
         }
-        return self._call("sendLivePhoto", params, api_kwargs, request_timeout)
+        return self._call("sendLivePhoto", params, api_kwargs, request_timeout, progress=progress)
 
     send_live_photo = sendLivePhoto
 
@@ -488,12 +502,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """sendAudio: https://core.telegram.org/bots/api#sendaudio
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("sendAudio", "thumb", thumb, "thumbnail", thumbnail)
@@ -523,7 +539,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendAudio", params, api_kwargs, request_timeout)
+        return self._call("sendAudio", params, api_kwargs, request_timeout, progress=progress)
 
     send_audio = sendAudio
 
@@ -553,12 +569,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """sendDocument: https://core.telegram.org/bots/api#senddocument
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("sendDocument", "thumb", thumb, "thumbnail", thumbnail)
@@ -586,7 +604,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendDocument", params, api_kwargs, request_timeout)
+        return self._call("sendDocument", params, api_kwargs, request_timeout, progress=progress)
 
     send_document = sendDocument
 
@@ -623,12 +641,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """sendVideo: https://core.telegram.org/bots/api#sendvideo
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("sendVideo", "thumb", thumb, "thumbnail", thumbnail)
@@ -663,7 +683,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendVideo", params, api_kwargs, request_timeout)
+        return self._call("sendVideo", params, api_kwargs, request_timeout, progress=progress)
 
     send_video = sendVideo
 
@@ -697,12 +717,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """sendAnimation: https://core.telegram.org/bots/api#sendanimation
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("sendAnimation", "thumb", thumb, "thumbnail", thumbnail)
@@ -734,7 +756,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendAnimation", params, api_kwargs, request_timeout)
+        return self._call("sendAnimation", params, api_kwargs, request_timeout, progress=progress)
 
     send_animation = sendAnimation
 
@@ -762,10 +784,14 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendVoice: https://core.telegram.org/bots/api#sendvoice"""
+        """sendVoice: https://core.telegram.org/bots/api#sendvoice
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -789,7 +815,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendVoice", params, api_kwargs, request_timeout)
+        return self._call("sendVoice", params, api_kwargs, request_timeout, progress=progress)
 
     send_voice = sendVoice
 
@@ -817,12 +843,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
         """sendVideoNote: https://core.telegram.org/bots/api#sendvideonote
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("sendVideoNote", "thumb", thumb, "thumbnail", thumbnail)
@@ -848,7 +876,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendVideoNote", params, api_kwargs, request_timeout)
+        return self._call("sendVideoNote", params, api_kwargs, request_timeout, progress=progress)
 
     send_video_note = sendVideoNote
 
@@ -872,10 +900,14 @@ class Methods:
         suggested_post_parameters: Optional[ObjectLike] = None,
         reply_parameters: Optional[ObjectLike] = None,
         reply_markup: Optional[ObjectLike] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendPaidMedia: https://core.telegram.org/bots/api#sendpaidmedia"""
+        """sendPaidMedia: https://core.telegram.org/bots/api#sendpaidmedia
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -895,7 +927,7 @@ class Methods:
             "reply_parameters": reply_parameters,
             "reply_markup": reply_markup,
         }
-        return self._call("sendPaidMedia", params, api_kwargs, request_timeout)
+        return self._call("sendPaidMedia", params, api_kwargs, request_timeout, progress=progress)
 
     send_paid_media = sendPaidMedia
 
@@ -914,10 +946,14 @@ class Methods:
         reply_parameters: Optional[ObjectLike] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> List[JSONObject]:
-        """sendMediaGroup: https://core.telegram.org/bots/api#sendmediagroup"""
+        """sendMediaGroup: https://core.telegram.org/bots/api#sendmediagroup
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -932,7 +968,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendMediaGroup", params, api_kwargs, request_timeout)
+        return self._call("sendMediaGroup", params, api_kwargs, request_timeout, progress=progress)
 
     send_media_group = sendMediaGroup
 
@@ -1147,10 +1183,14 @@ class Methods:
         allow_sending_without_reply: Optional[bool] = None,
         correct_option_id: Optional[int] = None,
         reply_to_message_id: Optional[int] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendPoll: https://core.telegram.org/bots/api#sendpoll"""
+        """sendPoll: https://core.telegram.org/bots/api#sendpoll
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -1190,7 +1230,7 @@ class Methods:
             "correct_option_id": correct_option_id,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendPoll", params, api_kwargs, request_timeout)
+        return self._call("sendPoll", params, api_kwargs, request_timeout, progress=progress)
 
     send_poll = sendPoll
 
@@ -1813,15 +1853,19 @@ class Methods:
         chat_id: Union[int, str],
         photo: InputFileLike,
         *,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """setChatPhoto: https://core.telegram.org/bots/api#setchatphoto"""
+        """setChatPhoto: https://core.telegram.org/bots/api#setchatphoto
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "chat_id": chat_id,
             "photo": photo,
         }
-        return self._call("setChatPhoto", params, api_kwargs, request_timeout)
+        return self._call("setChatPhoto", params, api_kwargs, request_timeout, progress=progress)
 
     set_chat_photo = setChatPhoto
 
@@ -2560,14 +2604,18 @@ class Methods:
         self,
         photo: ObjectLike,
         *,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """setMyProfilePhoto: https://core.telegram.org/bots/api#setmyprofilephoto"""
+        """setMyProfilePhoto: https://core.telegram.org/bots/api#setmyprofilephoto
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "photo": photo,
         }
-        return self._call("setMyProfilePhoto", params, api_kwargs, request_timeout)
+        return self._call("setMyProfilePhoto", params, api_kwargs, request_timeout, progress=progress)
 
     set_my_profile_photo = setMyProfilePhoto
 
@@ -2870,16 +2918,20 @@ class Methods:
         photo: ObjectLike,
         *,
         is_public: Optional[bool] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """setBusinessAccountProfilePhoto: https://core.telegram.org/bots/api#setbusinessaccountprofilephoto"""
+        """setBusinessAccountProfilePhoto: https://core.telegram.org/bots/api#setbusinessaccountprofilephoto
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "photo": photo,
             "is_public": is_public,
         }
-        return self._call("setBusinessAccountProfilePhoto", params, api_kwargs, request_timeout)
+        return self._call("setBusinessAccountProfilePhoto", params, api_kwargs, request_timeout, progress=progress)
 
     set_business_account_profile_photo = setBusinessAccountProfilePhoto
 
@@ -3125,10 +3177,14 @@ class Methods:
         areas: Optional[Sequence[ObjectLike]] = None,
         post_to_chat_page: Optional[bool] = None,
         protect_content: Optional[bool] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """postStory: https://core.telegram.org/bots/api#poststory"""
+        """postStory: https://core.telegram.org/bots/api#poststory
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "content": content,
@@ -3140,7 +3196,7 @@ class Methods:
             "post_to_chat_page": post_to_chat_page,
             "protect_content": protect_content,
         }
-        return self._call("postStory", params, api_kwargs, request_timeout)
+        return self._call("postStory", params, api_kwargs, request_timeout, progress=progress)
 
     post_story = postStory
 
@@ -3179,10 +3235,14 @@ class Methods:
         parse_mode: Optional[str] = None,
         caption_entities: Optional[Sequence[ObjectLike]] = None,
         areas: Optional[Sequence[ObjectLike]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """editStory: https://core.telegram.org/bots/api#editstory"""
+        """editStory: https://core.telegram.org/bots/api#editstory
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "story_id": story_id,
@@ -3192,7 +3252,7 @@ class Methods:
             "caption_entities": caption_entities,
             "areas": areas,
         }
-        return self._call("editStory", params, api_kwargs, request_timeout)
+        return self._call("editStory", params, api_kwargs, request_timeout, progress=progress)
 
     edit_story = editStory
 
@@ -3284,10 +3344,14 @@ class Methods:
         rich_message: Optional[ObjectLike] = None,
         reply_markup: Optional[ObjectLike] = None,
         disable_web_page_preview: Optional[bool] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> Union[JSONObject, bool]:
-        """editMessageText: https://core.telegram.org/bots/api#editmessagetext"""
+        """editMessageText: https://core.telegram.org/bots/api#editmessagetext
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "text": text,
@@ -3299,7 +3363,7 @@ class Methods:
             "disable_web_page_preview": disable_web_page_preview,
         }
         params.update(message_target(msg_identifier, inline=True))
-        return self._call("editMessageText", params, api_kwargs, request_timeout)
+        return self._call("editMessageText", params, api_kwargs, request_timeout, progress=progress)
 
     edit_message_text = editMessageText
 
@@ -3337,17 +3401,21 @@ class Methods:
         *,
         business_connection_id: Optional[str] = None,
         reply_markup: Optional[ObjectLike] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> Union[JSONObject, bool]:
-        """editMessageMedia: https://core.telegram.org/bots/api#editmessagemedia"""
+        """editMessageMedia: https://core.telegram.org/bots/api#editmessagemedia
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "media": media,
             "reply_markup": reply_markup,
         }
         params.update(message_target(msg_identifier, inline=True))
-        return self._call("editMessageMedia", params, api_kwargs, request_timeout)
+        return self._call("editMessageMedia", params, api_kwargs, request_timeout, progress=progress)
 
     edit_message_media = editMessageMedia
 
@@ -3590,10 +3658,14 @@ class Methods:
         callback_query_id: Optional[str] = None,
         allow_sending_without_reply: Optional[bool] = None,
         reply_to_message_id: Optional[int] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendSticker: https://core.telegram.org/bots/api#sendsticker"""
+        """sendSticker: https://core.telegram.org/bots/api#sendsticker
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -3614,7 +3686,7 @@ class Methods:
             "allow_sending_without_reply": allow_sending_without_reply,
             "reply_to_message_id": reply_to_message_id,
         }
-        return self._call("sendSticker", params, api_kwargs, request_timeout)
+        return self._call("sendSticker", params, api_kwargs, request_timeout, progress=progress)
 
     send_sticker = sendSticker
 
@@ -3654,16 +3726,20 @@ class Methods:
         sticker: InputFileLike,
         sticker_format: str,
         *,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """uploadStickerFile: https://core.telegram.org/bots/api#uploadstickerfile"""
+        """uploadStickerFile: https://core.telegram.org/bots/api#uploadstickerfile
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "user_id": user_id,
             "sticker": sticker,
             "sticker_format": sticker_format,
         }
-        return self._call("uploadStickerFile", params, api_kwargs, request_timeout)
+        return self._call("uploadStickerFile", params, api_kwargs, request_timeout, progress=progress)
 
     upload_sticker_file = uploadStickerFile
 
@@ -3677,10 +3753,14 @@ class Methods:
         sticker_type: Optional[str] = None,
         needs_repainting: Optional[bool] = None,
         sticker_format: Optional[str] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """createNewStickerSet: https://core.telegram.org/bots/api#createnewstickerset"""
+        """createNewStickerSet: https://core.telegram.org/bots/api#createnewstickerset
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "user_id": user_id,
             "name": name,
@@ -3690,7 +3770,7 @@ class Methods:
             "needs_repainting": needs_repainting,
             "sticker_format": sticker_format,
         }
-        return self._call("createNewStickerSet", params, api_kwargs, request_timeout)
+        return self._call("createNewStickerSet", params, api_kwargs, request_timeout, progress=progress)
 
     create_new_sticker_set = createNewStickerSet
 
@@ -3700,16 +3780,20 @@ class Methods:
         name: str,
         sticker: ObjectLike,
         *,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """addStickerToSet: https://core.telegram.org/bots/api#addstickertoset"""
+        """addStickerToSet: https://core.telegram.org/bots/api#addstickertoset
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "user_id": user_id,
             "name": name,
             "sticker": sticker,
         }
-        return self._call("addStickerToSet", params, api_kwargs, request_timeout)
+        return self._call("addStickerToSet", params, api_kwargs, request_timeout, progress=progress)
 
     add_sticker_to_set = addStickerToSet
 
@@ -3752,17 +3836,21 @@ class Methods:
         old_sticker: str,
         sticker: ObjectLike,
         *,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """replaceStickerInSet: https://core.telegram.org/bots/api#replacestickerinset"""
+        """replaceStickerInSet: https://core.telegram.org/bots/api#replacestickerinset
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "user_id": user_id,
             "name": name,
             "old_sticker": old_sticker,
             "sticker": sticker,
         }
-        return self._call("replaceStickerInSet", params, api_kwargs, request_timeout)
+        return self._call("replaceStickerInSet", params, api_kwargs, request_timeout, progress=progress)
 
     replace_sticker_in_set = replaceStickerInSet
 
@@ -3842,12 +3930,14 @@ class Methods:
         *,
         thumbnail: Optional[Union[InputFileLike, str]] = None,
         thumb: Optional[Union[InputFileLike, str]] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
         """setStickerSetThumbnail: https://core.telegram.org/bots/api#setstickersetthumbnail
 
         Old names taken for the new: ``thumb`` (now ``thumbnail``).
+        ``progress(done, total)``: called as the files' bytes are sent.
         """
         if thumb is not None:
             thumbnail = renamed_param("setStickerSetThumbnail", "thumb", thumb, "thumbnail", thumbnail)
@@ -3857,7 +3947,7 @@ class Methods:
             "thumbnail": thumbnail,
             "format": format,
         }
-        return self._call("setStickerSetThumbnail", params, api_kwargs, request_timeout)
+        return self._call("setStickerSetThumbnail", params, api_kwargs, request_timeout, progress=progress)
 
     set_sticker_set_thumbnail = setStickerSetThumbnail
 
@@ -3909,10 +3999,14 @@ class Methods:
         reply_parameters: Optional[ObjectLike] = None,
         reply_markup: Optional[ObjectLike] = None,
         ephemeral_message_parameters: Optional[ObjectLike] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> JSONObject:
-        """sendRichMessage: https://core.telegram.org/bots/api#sendrichmessage"""
+        """sendRichMessage: https://core.telegram.org/bots/api#sendrichmessage
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "business_connection_id": business_connection_id,
             "chat_id": chat_id,
@@ -3928,7 +4022,7 @@ class Methods:
             "reply_markup": reply_markup,
             "ephemeral_message_parameters": ephemeral_message_parameters,
         }
-        return self._call("sendRichMessage", params, api_kwargs, request_timeout)
+        return self._call("sendRichMessage", params, api_kwargs, request_timeout, progress=progress)
 
     send_rich_message = sendRichMessage
 
@@ -3941,10 +4035,14 @@ class Methods:
         message_thread_id: Optional[int] = None,
         can_stop: Optional[bool] = None,
         keep_on_stop: Optional[bool] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """sendRichMessageDraft: https://core.telegram.org/bots/api#sendrichmessagedraft"""
+        """sendRichMessageDraft: https://core.telegram.org/bots/api#sendrichmessagedraft
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "chat_id": chat_id,
             "message_thread_id": message_thread_id,
@@ -3953,7 +4051,7 @@ class Methods:
             "can_stop": can_stop,
             "keep_on_stop": keep_on_stop,
         }
-        return self._call("sendRichMessageDraft", params, api_kwargs, request_timeout)
+        return self._call("sendRichMessageDraft", params, api_kwargs, request_timeout, progress=progress)
 
     send_rich_message_draft = sendRichMessageDraft
 
@@ -4377,10 +4475,14 @@ class Methods:
         media: ObjectLike,
         *,
         reply_markup: Optional[ObjectLike] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """editEphemeralMessageMedia: https://core.telegram.org/bots/api#editephemeralmessagemedia"""
+        """editEphemeralMessageMedia: https://core.telegram.org/bots/api#editephemeralmessagemedia
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "chat_id": chat_id,
             "receiver_user_id": receiver_user_id,
@@ -4388,7 +4490,7 @@ class Methods:
             "media": media,
             "reply_markup": reply_markup,
         }
-        return self._call("editEphemeralMessageMedia", params, api_kwargs, request_timeout)
+        return self._call("editEphemeralMessageMedia", params, api_kwargs, request_timeout, progress=progress)
 
     edit_ephemeral_message_media = editEphemeralMessageMedia
 
@@ -4425,10 +4527,14 @@ class Methods:
         link_preview_options: Optional[ObjectLike] = None,
         reply_markup: Optional[ObjectLike] = None,
         rich_message: Optional[ObjectLike] = None,
+        progress: Optional[Progress] = None,
         api_kwargs: Optional[Dict[str, Any]] = None,
         request_timeout: TimeoutLike = None,
     ) -> bool:
-        """editEphemeralMessageText: https://core.telegram.org/bots/api#editephemeralmessagetext"""
+        """editEphemeralMessageText: https://core.telegram.org/bots/api#editephemeralmessagetext
+
+        ``progress(done, total)``: called as the files' bytes are sent.
+        """
         params = {
             "chat_id": chat_id,
             "receiver_user_id": receiver_user_id,
@@ -4440,7 +4546,7 @@ class Methods:
             "reply_markup": reply_markup,
             "rich_message": rich_message,
         }
-        return self._call("editEphemeralMessageText", params, api_kwargs, request_timeout)
+        return self._call("editEphemeralMessageText", params, api_kwargs, request_timeout, progress=progress)
 
     edit_ephemeral_message_text = editEphemeralMessageText
 

@@ -17,7 +17,7 @@ from ._methods import Methods
 from .core.answer import raise_download_error
 from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
 from .core.polling import Receiving
-from .core.request import Endpoint, Request
+from .core.request import CHUNK_SIZE, Endpoint, Progress, Request
 from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call, download
 
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
@@ -143,8 +143,9 @@ class Bot(Methods):
         params: Dict[str, Any],
         api_kwargs: Optional[Dict[str, Any]],
         request_timeout: TimeoutLike,
+        progress: Optional[Progress] = None,
     ) -> Any:
-        request = self._endpoint.call(method, params, api_kwargs)
+        request = self._endpoint.call(method, params, api_kwargs, progress)
         if self._limiter is None:
             return call(self._transport, self._endpoint, request, request_timeout)
         return self._limiter.call(
@@ -156,15 +157,18 @@ class Bot(Methods):
         params: Optional[Dict[str, Any]] = None,
         *,
         request_timeout: TimeoutLike = None,
+        progress: Optional[Progress] = None,
     ) -> Any:
         """Call any Bot API method by name, with its parameters as a dict.
 
         Useful for methods newer than this library. The encoding rules are those of the
-        named methods (files, objects, ``datetime``). The parameters are sent as given:
-        the bot's ``defaults`` are not added.
+        named methods (files, objects, ``datetime``; a ``str`` naming an existing file is
+        uploaded only for the file parameters of a method this library knows). The
+        parameters are sent as given: the bot's ``defaults`` are not added. ``progress``:
+        as for the upload methods.
         """
         params = dict(params or {})
-        request = self._endpoint.request(method, params)
+        request = self._endpoint.request(method, params, progress)
         if self._limiter is None:
             return call(self._transport, self._endpoint, request, request_timeout)
         return self._limiter.call(
@@ -176,10 +180,14 @@ class Bot(Methods):
         dest: Any,
         *,
         request_timeout: TimeoutLike = None,
+        progress: Optional[Progress] = None,
     ) -> None:
         """Download a file by its ``file_id`` into ``dest``: a path or a binary file object.
 
-        If the download fails, no partial file is left at a path ``dest``.
+        If the download fails, no partial file is left at a path ``dest``. ``progress``:
+        None, or ``progress(done, total)`` called as the file's bytes arrive, from ``(0,
+        total)`` to ``(total, total)``; ``total`` is the size getFile gives (if it gives
+        none, each call has ``done`` as ``total`` too, and the last is the file's size).
 
         https://core.telegram.org/bots/api#getfile
         """
@@ -187,13 +195,21 @@ class Bot(Methods):
         file_path = info.get("file_path")
         if not file_path:
             raise ValueError("getFile gave no file_path for this file_id; it cannot be downloaded")
-        if self._endpoint.local_mode and os.path.isabs(file_path) and os.path.exists(file_path):
+        local = (self._endpoint.local_mode and os.path.isabs(file_path)
+                 and os.path.exists(file_path))
+        if progress is not None:
+            size = info.get("file_size")
+            if local:
+                size = os.path.getsize(file_path)
+            return self._download_reporting(file_path, dest, request_timeout, progress,
+                                            size if isinstance(size, int) else None, local)
+        if local:
             if hasattr(dest, "write"):
                 with open(file_path, "rb") as src:
                     shutil.copyfileobj(src, dest)
             else:
                 shutil.copyfile(file_path, os.fspath(dest))
-            return
+            return None
         request = self._endpoint.file(file_path)
         if hasattr(dest, "write"):
             answer = download(self._transport, request, dest.write, request_timeout)
@@ -201,6 +217,42 @@ class Bot(Methods):
             answer = _download_to_path(self._transport, request, dest, request_timeout)
         if answer.status != 200:
             raise_download_error(answer.status, answer.data or b"", answer)
+        return None
+
+    def _download_reporting(self, file_path: str, dest: Any, request_timeout: TimeoutLike,
+                            progress: Progress, size: Optional[int], local: bool) -> None:
+        """download_file with a progress callback."""
+        done = 0
+        progress(0, size if size is not None else 0)
+
+        def counted(write: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+            def sink(chunk: bytes) -> Any:
+                nonlocal done
+                result = write(chunk)
+                done += len(chunk)
+                progress(done, size if size is not None and size >= done else done)
+                return result
+            return sink
+
+        if local:
+            with open(file_path, "rb") as src:
+                if hasattr(dest, "write"):
+                    _copy(src, counted(dest.write))
+                else:
+                    with open(dest, "wb") as out:
+                        _copy(src, counted(out.write))
+            if size != done:
+                progress(done, done)
+            return
+        request = self._endpoint.file(file_path)
+        if hasattr(dest, "write"):
+            answer = download(self._transport, request, counted(dest.write), request_timeout)
+        else:
+            answer = _download_to_path(self._transport, request, dest, request_timeout, counted)
+        if answer.status != 200:
+            raise_download_error(answer.status, answer.data or b"", answer)
+        if size != done:  # getFile gave no size, or not this one: end at the true total
+            progress(done, done)
 
     # ------------------------------------------------------------ receiving
 
@@ -357,9 +409,21 @@ def _transport(given: Any, options: Dict[str, Any]) -> Any:
     return given
 
 
-def _download_to_path(transport: Any, request: Request, dest: Any, timeout: TimeoutLike) -> Any:
+def _copy(src: Any, write: Callable[[bytes], Any]) -> None:
+    """Copy the open binary file ``src`` into ``write``, a chunk at a time."""
+    while True:
+        chunk = src.read(CHUNK_SIZE)
+        if not chunk:
+            return
+        write(chunk)
+
+
+def _download_to_path(transport: Any, request: Request, dest: Any, timeout: TimeoutLike,
+                      wrap: Optional[Callable[[Callable[[bytes], Any]], Callable[[bytes], Any]]] = None
+                      ) -> Any:
     """Download into the file at ``dest``, made at the first chunk of a 200 answer (an
-    error answer leaves no file) and removed again if the download fails midway."""
+    error answer leaves no file) and removed again if the download fails midway. ``wrap``
+    wraps the function writing the file (to count its bytes)."""
     opened: list = []
 
     def write(chunk: bytes) -> None:
@@ -368,7 +432,7 @@ def _download_to_path(transport: Any, request: Request, dest: Any, timeout: Time
         opened[0].write(chunk)
 
     try:
-        answer = download(transport, request, write, timeout)
+        answer = download(transport, request, wrap(write) if wrap else write, timeout)
         if answer.status == 200 and not opened:
             opened.append(open(dest, "wb"))  # an empty file
     except BaseException:

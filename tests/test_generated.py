@@ -96,7 +96,9 @@ def test_every_method_and_parameter_exists_with_its_alias():
 
 
 def test_required_parameters_are_positional_in_api_order_and_optional_ones_keywords():
-    keep_positional = _load_generator().POSITIONAL_OPTIONAL  # telepot's (msg_identifier, text)
+    generate = _load_generator()
+    keep_positional = generate.POSITIONAL_OPTIONAL  # telepot's (msg_identifier, text)
+    carriers = generate.file_carriers(FACTS["types"])
     for name, spec in FACTS["methods"].items():
         target = {"chat_id", "message_id", "inline_message_id"} if METHODS[name].msg_identifier else set()
         expected = []  # in API order, msg_identifier where the first target parameter was
@@ -114,8 +116,16 @@ def test_required_parameters_are_positional_in_api_order_and_optional_ones_keywo
         keywords = {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
         optional = {p["name"] for p in spec["params"]} - target - set(expected)
         renamed = set(_load_generator().RENAMED_PARAMS.get(name, {}))  # old names, also taken
-        assert keywords == optional | renamed | {"api_kwargs", "request_timeout"}, name
+        uploads = {"progress"} if generate.can_upload(spec, carriers) else set()
+        assert keywords == optional | renamed | uploads | {"api_kwargs", "request_timeout"}, name
     sig = inspect.signature(Bot.setGameScore)
+    # every method with a file parameter, and those taking InputMedia..., have progress=
+    for name in ("sendDocument", "sendPhoto", "sendMediaGroup", "editMessageMedia",
+                 "createNewStickerSet", "setWebhook", "sendPaidMedia"):
+        assert "progress" in inspect.signature(getattr(Bot, name)).parameters, name
+    assert "progress" not in inspect.signature(Bot.sendMessage).parameters
+    assert all("progress" in inspect.signature(getattr(Bot, name)).parameters
+               for name, info in METHODS.items() if info.uploads)
     positional = [p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
     assert positional == ["self", "user_id", "score", "msg_identifier"]
 

@@ -43,6 +43,7 @@ def test_one_line_per_request_in_the_documented_form(emulator, bot, caplog):
     alice = emulator.user("Alice")
     text = "the secret text of a message"
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        caplog.clear()  # only what this block logs
         bot.getMe()
         bot.sendMessage(alice.id, text)
     lines = request_lines(caplog)
@@ -57,6 +58,7 @@ def test_one_line_per_request_in_the_documented_form(emulator, bot, caplog):
 def test_an_api_error_logs_its_status_and_error_code_not_the_description(emulator, bot, caplog):
     alice = emulator.user("Alice")
     with caplog.at_level(logging.DEBUG, logger=LOGGER), pytest.raises(BadRequest) as raised:
+        caplog.clear()  # only what this block logs
         bot.sendMessage(alice.id, "")
     (line,) = request_lines(caplog)
     match = CALL_LINE.match(line)
@@ -72,6 +74,7 @@ def test_no_answer_names_the_exception_class_only(emulator, caplog):
     emulator.stop()
     try:
         with caplog.at_level(logging.DEBUG, logger=LOGGER), pytest.raises(ConnectError):
+            caplog.clear()  # only what this block logs
             dead.getMe()
     finally:
         dead.close_connections()
@@ -88,6 +91,7 @@ def test_an_upload_logs_its_size_not_its_bytes_or_file_name(emulator, bot, caplo
     path = tmp_path / "private-name.bin"
     path.write_bytes(payload)
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        caplog.clear()  # only what this block logs
         sent = bot.sendDocument(alice.id, path, caption="a caption nobody should read")
         with pytest.raises(BadRequest):
             bot.sendDocument(424242, ("other-name.bin", payload))  # no such chat
@@ -106,6 +110,7 @@ def test_a_download_logs_its_size_not_the_file_path_or_bytes(emulator, bot, capl
     doc = bot.sendDocument(alice.id, ("down.bin", payload))["document"]
     file_path = bot.getFile(doc["file_id"])["file_path"]
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        caplog.clear()  # only what this block logs
         out = io.BytesIO()
         bot.download_file(doc["file_id"], out)
         bot.download_file(doc["file_id"], tmp_path / "copy.bin")
@@ -128,6 +133,7 @@ def test_a_download_that_fails_midway_says_so(emulator, bot, caplog):
             raise OSError("no space left")
 
     with caplog.at_level(logging.DEBUG, logger=LOGGER), pytest.raises(OSError):
+        caplog.clear()  # only what this block logs
         bot.download_file(doc["file_id"], Full())
     match = DOWNLOAD_LINE.match(request_lines(caplog)[-1])
     assert match and match["outcome"] == "HTTP 200, then failed (OSError)"
@@ -136,6 +142,7 @@ def test_a_download_that_fails_midway_says_so(emulator, bot, caplog):
 def test_nothing_is_logged_below_debug(emulator, bot, caplog):
     alice = emulator.user("Alice")
     with caplog.at_level(logging.INFO, logger=LOGGER):
+        caplog.clear()  # only what this block logs
         assert bot.sendMessage(alice.id, "quiet")["text"] == "quiet"  # the call was made
         assert not logging.getLogger(LOGGER).isEnabledFor(logging.DEBUG)
     assert request_lines(caplog) == []
@@ -145,6 +152,7 @@ def test_the_token_is_not_in_a_line_even_when_the_api_url_is_wrong(caplog):
     bot = telegrambot.Bot("123456:SECRET-token-part", api_url="http://127.0.0.1:9")
     try:
         with caplog.at_level(logging.DEBUG, logger=LOGGER), pytest.raises(ConnectError):
+            caplog.clear()  # only what this block logs
             bot.getMe()
     finally:
         bot.close_connections()

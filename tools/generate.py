@@ -189,7 +189,47 @@ def takes_msg_identifier(name: str, params: List[dict]) -> bool:
     return "inline_message_id" in names or name in CHAT_MESSAGE_TARGETS
 
 
-def method_source(name: str, spec: dict, asynchronous: bool = False) -> List[str]:
+# The keyword of a method's upload progress callback, on the methods that can upload; it
+# must be the name of no Bot API parameter (main() checks).
+PROGRESS = "progress"
+# Fields of Input* objects typed String that take a file (``attach://<name>``): an object
+# type with one of these (or holding such an object) makes its method able to upload.
+FILE_FIELDS = {"media", "thumbnail", "cover", "photo", "video", "animation", "sticker"}
+
+
+def _element(api_type: str) -> str:
+    while api_type.startswith("Array of "):
+        api_type = api_type[len("Array of "):]
+    return api_type
+
+
+def file_carriers(types: Dict[str, dict]) -> set:
+    """The Input* object types that can carry a file, directly or through those they hold."""
+    carriers: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, spec in types.items():
+            if name in carriers or not name.startswith("Input"):
+                continue
+            fields = spec.get("fields", [])
+            if (any(f["name"] in FILE_FIELDS and f["types"] == ["String"] for f in fields)
+                    or any(_element(t) in carriers for f in fields for t in f["types"])
+                    or any(sub in carriers for sub in spec.get("subtypes", []))):
+                carriers.add(name)
+                changed = True
+    return carriers
+
+
+def can_upload(spec: dict, carriers: set) -> bool:
+    """Whether a method can upload a file: an InputFile parameter, or an object that can
+    carry one (``InputMedia...``)."""
+    return any(t == "InputFile" or _element(t) in carriers or _element(t) == "InputFile"
+               for p in spec["params"] for t in p["types"])
+
+
+def method_source(name: str, spec: dict, asynchronous: bool = False,
+                  uploads: bool = False) -> List[str]:
     params = spec["params"]
     targeted = takes_msg_identifier(name, params)
     target_names = ("chat_id", "message_id", "inline_message_id") if targeted else ()
@@ -213,6 +253,8 @@ def method_source(name: str, spec: dict, asynchronous: bool = False) -> List[str
     annotations = {p["name"]: union([py_type(t, p["name"]) for t in p["types"]]) for p in params}
     for old, new in renamed.items():  # the old name, taken for the new one
         keyword_only.append("%s: Optional[%s] = None" % (old, annotations[new]))
+    if uploads:
+        keyword_only.append("%s: Optional[Progress] = None" % PROGRESS)
     keyword_only += ["api_kwargs: Optional[Dict[str, Any]] = None", "request_timeout: TimeoutLike = None"]
     signature = ["self"] + positional + ["*"] + keyword_only
     result = union([return_type(t) for t in spec["returns"]])
@@ -220,9 +262,14 @@ def method_source(name: str, spec: dict, asynchronous: bool = False) -> List[str
     lines += ["        %s," % arg for arg in signature]
     lines += ["    ) -> %s:" % result]
     doc = "%s: %s%s" % (name, DOCS, name.lower())
+    notes = []
     if renamed:
-        doc += "\n\n        Old names taken for the new: %s.\n        " % ", ".join(
-            "``%s`` (now ``%s``)" % kv for kv in renamed.items())
+        notes.append("Old names taken for the new: %s." % ", ".join(
+            "``%s`` (now ``%s``)" % kv for kv in renamed.items()))
+    if uploads:
+        notes.append("``%s(done, total)``: called as the files' bytes are sent." % PROGRESS)
+    if notes:
+        doc += "\n\n        %s\n        " % "\n        ".join(notes)
     lines.append('        """%s"""' % doc)
     for old, new in renamed.items():
         lines.append("        if %s is not None:" % old)
@@ -239,8 +286,9 @@ def method_source(name: str, spec: dict, asynchronous: bool = False) -> List[str
             "        params.update(message_target(msg_identifier, inline=%s))"
             % ("inline_message_id" in {p["name"] for p in params})
         )
-    lines.append('        return %sself._call("%s", params, api_kwargs, request_timeout)'
-                 % ("await " if asynchronous else "", name))
+    lines.append('        return %sself._call("%s", params, api_kwargs, request_timeout%s)'
+                 % ("await " if asynchronous else "", name,
+                    ", %s=%s" % (PROGRESS, PROGRESS) if uploads else ""))
     lines.append("")
     lines.append("    %s = %s" % (snake_case(name), name))
     lines.append("")
@@ -352,6 +400,7 @@ def methods_module(facts: dict, asynchronous: bool = False) -> str:
         "    MsgIdentifier,",
         "    ObjectLike,",
         "    PeriodLike,",
+        "    Progress,",
         "    TimeLike,",
         "    message_target,",
         "    renamed_param,",
@@ -370,12 +419,14 @@ def methods_module(facts: dict, asynchronous: bool = False) -> str:
         "        params: Dict[str, Any],",
         "        api_kwargs: Optional[Dict[str, Any]],",
         "        request_timeout: TimeoutLike,",
+        "        %s: Optional[Progress] = None," % PROGRESS,
         "    ) -> Any:",
         "        raise NotImplementedError",
         "",
     ]
+    carriers = file_carriers(facts["types"])
     for name, spec in facts["methods"].items():
-        out += method_source(name, spec, asynchronous)
+        out += method_source(name, spec, asynchronous, can_upload(spec, carriers))
     out.append("    # the names the Bot API gave these methods before (see RENAMED_METHODS)")
     for old, new in RENAMED_METHODS.items():
         out.append("    %s = %s" % (old, new))
@@ -480,10 +531,20 @@ def namedtuple_module(facts: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def check_progress_keyword(facts: dict) -> None:
+    """The progress keyword must be no Bot API parameter's name."""
+    taken = [m for m, spec in facts["methods"].items()
+             if any(p["name"] == PROGRESS for p in spec["params"])]
+    if taken:
+        raise SystemExit("the Bot API now has a parameter %r (%s): rename PROGRESS in "
+                         "tools/generate.py" % (PROGRESS, ", ".join(taken)))
+
+
 def outputs(raw: str) -> Dict[str, str]:
     """What this script writes, from the facts file's text: {path under the repo: text}."""
     facts = json.loads(raw)
     check_renames(facts)
+    check_progress_keyword(facts)
     return {
         "telegrambot/core/methods.py": method_table_module(facts),
         "telegrambot/_methods.py": methods_module(facts),

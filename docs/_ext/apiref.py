@@ -432,6 +432,11 @@ def rows(method: str) -> Iterator[Row]:
                       required, False, "The message: in a chat, or sent through inline mode.",
                       True)
             continue
+        if param.name == "progress":  # the library's own, on the methods that upload
+            yield Row(param.name, "function ``(done, total)``", False, False,
+                      "Called as the files' bytes are sent, from ``(0, total)`` to "
+                      "``(total, total)`` (not part of the Bot API).", True)
+            continue
         new_name = _renamed(method).get(param.name)
         if new_name is not None:  # an old name the method still takes
             yield Row(param.name, _type_text(api[new_name]["types"]), False, True,

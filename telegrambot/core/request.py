@@ -13,6 +13,16 @@ seconds. A request is a JSON body unless something is uploaded, then a
 as ``attach://<name>``. With ``local_mode`` (a local Bot API server), a ``pathlib.Path`` is
 sent as a ``file://`` URI instead of uploaded.
 
+A ``str`` given for a method's file parameter (``photo``, ``document``, ...) is a file_id or
+a URL, unless it is the path of an existing local file: then that file is uploaded, as a
+``pathlib.Path`` would be. So never pass text from a user as a file argument: a path it
+names would be uploaded. Inside objects (``InputMedia...``) a ``str`` is always sent as it
+is: give a ``pathlib.Path`` there.
+
+A progress callback ``progress(done, total)`` may be set on a multipart body
+(:attr:`MultipartBody.progress`): iterating the body reports the bytes of its files handed
+over so far, from ``(0, total)`` to ``(total, total)``.
+
 A multipart body is described, not built: its parts are byte strings and :class:`Upload`
 sources (bytes, a path, an open binary file), with the total length known beforehand.
 Iterating it reads the sources a chunk at a time (a threaded transport streams it as it
@@ -30,7 +40,20 @@ import mimetypes
 import os
 import pathlib
 import re
-from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from ..exception import NetworkError, NotFound
@@ -40,8 +63,8 @@ from .redact import redact, register_token
 
 __all__ = [
     "CHUNK_SIZE", "Endpoint", "InputFileLike", "JSONObject", "LONG_POLL_MARGIN", "MsgIdentifier",
-    "MultipartBody", "ObjectLike", "PeriodLike", "Request", "TimeLike", "Upload", "encode",
-    "message_target", "renamed_param", "to_jsonable",
+    "MultipartBody", "ObjectLike", "PeriodLike", "Progress", "Request", "TimeLike", "Upload",
+    "encode", "local_file", "message_target", "renamed_param", "to_jsonable",
 ]
 
 # Type aliases used by the generated method signatures.
@@ -51,6 +74,8 @@ InputFileLike = Union[str, bytes, IO[bytes], pathlib.PurePath, Tuple[str, Any]]
 MsgIdentifier = Union[Tuple[Union[int, str], int], Tuple[str], str]
 TimeLike = Union[int, _dt.datetime]
 PeriodLike = Union[int, _dt.timedelta]
+#: A progress callback: ``progress(done_bytes, total_bytes)``.
+Progress = Callable[[int, int], Any]
 
 #: Extra seconds allowed for the answer on top of getUpdates' own long-poll ``timeout``.
 LONG_POLL_MARGIN = 10.0
@@ -144,10 +169,12 @@ class Endpoint:
     def __repr__(self) -> str:
         return "<Endpoint %s>" % redact(self.api_url)
 
-    def call(self, method: str, params: Dict[str, Any], api_kwargs: Optional[Dict[str, Any]]) -> Request:
+    def call(self, method: str, params: Dict[str, Any], api_kwargs: Optional[Dict[str, Any]],
+             progress: Optional[Progress] = None) -> Request:
         """The request of a Bot method's call: ``params`` (changed in place) checked for the
         required ones, filled with the defaults, then ``api_kwargs`` added. Raises, before
         anything is sent, on a required parameter that is None or a file that cannot be read.
+        ``progress`` is set on the body if it uploads something.
         """
         for name in METHODS[method].required:
             if params.get(name) is None:
@@ -156,11 +183,15 @@ class Endpoint:
             self.defaults.apply(method, params)
         if api_kwargs:
             params.update(api_kwargs)
-        return self.request(method, params)
+        return self.request(method, params, progress)
 
-    def request(self, method: str, params: Dict[str, Any]) -> Request:
+    def request(self, method: str, params: Dict[str, Any],
+                progress: Optional[Progress] = None) -> Request:
         """The request calling ``method`` with ``params`` as they are (no defaults)."""
-        body, headers = encode(params, self.local_mode)
+        info = METHODS.get(method)
+        body, headers = encode(params, self.local_mode, info.uploads if info is not None else ())
+        if progress is not None and isinstance(body, MultipartBody):
+            body.progress = progress
         long_poll = None
         if method == "getUpdates":
             try:
@@ -280,6 +311,17 @@ def _position_and_size(f: Any) -> Optional[Tuple[int, int]]:
         return None
 
 
+def local_file(value: str) -> bool:
+    """True if ``value`` is the path of an existing local file (not a file_id, a URL or
+    an ``attach://`` reference)."""
+    if not value or len(value) > 4096 or "://" in value:
+        return False
+    try:
+        return os.path.isfile(value)
+    except (OSError, ValueError):  # a name the system refuses (a NUL byte, ...)
+        return False
+
+
 def _open_upload(field: str, value: Any) -> Upload:
     """Make an upload of ``value``; fails here, before any request, if it cannot be read."""
     filename = None
@@ -309,8 +351,9 @@ def _open_upload(field: str, value: Any) -> Upload:
 class _Encoder:
     """Turns a params dict into JSON-ready values, collecting files found on the way."""
 
-    def __init__(self, local_mode: bool) -> None:
+    def __init__(self, local_mode: bool, file_params: Collection[str] = ()) -> None:
         self.local_mode = local_mode
+        self.file_params = file_params
         self.uploads: List[Upload] = []
 
     def _attach(self, value: Any) -> str:
@@ -344,7 +387,11 @@ class _Encoder:
 
     def top(self, name: str, value: Any) -> Any:
         """A top-level parameter: a file here is its own multipart field."""
-        if isinstance(value, (str, int, float, bool)):
+        if isinstance(value, str):
+            if name not in self.file_params or not local_file(value):
+                return value
+            value = pathlib.Path(value)  # a file parameter naming an existing file
+        elif isinstance(value, (int, float, bool)):
             return value
         if _is_file(value) or _is_named_file(value):
             local = self._local_path(value)
@@ -360,13 +407,15 @@ def to_jsonable(value: Any) -> Any:
     return _Encoder(False).nested(value)
 
 
-def encode(params: Dict[str, Any], local_mode: bool = False) -> Tuple[Any, Dict[str, str]]:
+def encode(params: Dict[str, Any], local_mode: bool = False,
+           file_params: Collection[str] = ()) -> Tuple[Any, Dict[str, str]]:
     """Body and headers for a request carrying ``params``: JSON bytes, or a
-    :class:`MultipartBody` when something is uploaded.
+    :class:`MultipartBody` when something is uploaded. A ``str`` given for one of
+    ``file_params`` that is the path of an existing file is uploaded.
 
     Raises (before anything is sent) when a file cannot be read.
     """
-    encoder = _Encoder(local_mode)
+    encoder = _Encoder(local_mode, file_params)
     fields = {}
     for name, value in params.items():
         if value is None:
@@ -392,10 +441,13 @@ class MultipartBody:
     time (files are read as they are sent, never held whole).
 
     ``parts``: byte strings and :class:`Upload` sources in order; ``uploads``: the uploads;
-    ``boundary``, ``content_type``; ``length``: the body's size in bytes.
+    ``boundary``, ``content_type``; ``length``: the body's size in bytes; ``progress``:
+    None, or ``progress(done, total)`` called as the files' bytes are read out (``total``
+    is :attr:`upload_size`; the calls start at ``(0, total)`` and end at ``(total, total)``,
+    and start again at 0 if the body is sent again).
     """
 
-    __slots__ = ("parts", "uploads", "boundary", "content_type", "length")
+    __slots__ = ("parts", "uploads", "boundary", "content_type", "length", "progress")
 
     def __init__(self, fields: Dict[str, Any], uploads: List[Upload]) -> None:
         boundary = os.urandom(16).hex()
@@ -421,11 +473,32 @@ class MultipartBody:
         self.parts, self.uploads, self.boundary = parts, uploads, boundary
         self.content_type = "multipart/form-data; boundary=%s" % boundary
         self.length = sum(p.size if isinstance(p, Upload) else len(p) for p in parts)
+        self.progress: Optional[Progress] = None
+
+    @property
+    def upload_size(self) -> int:
+        """The bytes of the files uploaded (the body without its form fields and heads)."""
+        return sum(up.size for up in self.uploads)
 
     def __iter__(self) -> Iterator[bytes]:
+        if self.progress is not None:
+            yield from self._reporting(self.progress)
+            return
         for part in self.parts:
             if isinstance(part, Upload):
                 yield from part.chunks()
+            else:
+                yield part
+
+    def _reporting(self, progress: Progress) -> Iterator[bytes]:
+        total, done = self.upload_size, 0
+        progress(0, total)
+        for part in self.parts:
+            if isinstance(part, Upload):
+                for chunk in part.chunks():
+                    yield chunk
+                    done += len(chunk)  # handed over: the transport has sent it
+                    progress(done, total)
             else:
                 yield part
 
