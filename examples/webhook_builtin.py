@@ -36,8 +36,9 @@ def emulate():
 
     with Emulator() as emu:
         bot = emu.make_bot()
-        # url=None: the emulator delivers to the server's own loopback URL
-        run = run_webhook(bot, make_handler(bot), host="127.0.0.1", port=0)
+        # no url: the server listens on loopback on a free port, and the emulator
+        # delivers to that address
+        run = run_webhook(bot, make_handler(bot))
         try:
             alice = emu.user("Alice")
             alice.send("hello over a webhook")

@@ -81,7 +81,15 @@ from urllib.parse import urlsplit
 from ._httpserver import Request, Response, Server, reason
 from .api import redact
 from .core.lograte import LogRate
-from .core.webhook_rules import BUSY, SECRET_HEADER, SEEN, DedupTable, Rejection, WebhookRules
+from .core.webhook_rules import (
+    BUSY,
+    SECRET_HEADER,
+    SEEN,
+    DedupTable,
+    Rejection,
+    WebhookRules,
+    listen_address,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -607,8 +615,8 @@ def run_webhook(
     callback: Union[None, Callable[[Dict[str, Any]], Any], Dict[str, Callable[..., Any]]] = None,
     *,
     url: Optional[str] = None,
-    host: str = "0.0.0.0",
-    port: int = 8443,
+    host: Optional[str] = None,
+    port: Optional[int] = None,
     path: Optional[str] = None,
     secret_token: Optional[str] = None,
     certfile: Optional[str] = None,
@@ -631,11 +639,19 @@ def run_webhook(
     Starts a :class:`WebhookServer` on ``host``:``port`` (``path`` defaults to the path of
     ``url``), a message loop reading its queue and handing updates to ``callback`` (as
     ``message_loop`` does), then calls
-    `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_ with ``url`` (None: the
-    server's own URL, for a Bot API server on the same host such as the emulator), ``secret_token`` (a random one when None), ``allowed_updates``,
+    `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_ with ``url``,
+    ``secret_token`` (a random one when None), ``allowed_updates``,
     ``drop_pending_updates``, ``max_connections``, ``ip_address`` and ``certificate``: a
     file path or object to upload, or True to upload ``certfile`` (a self-signed
     certificate). ``certfile``/``keyfile`` turn TLS on for the server.
+
+    With ``url`` (the public address Telegram POSTs to), the server listens on every
+    interface (``host`` ``"0.0.0.0"``), port 8443, unless told otherwise. Without ``url``,
+    the webhook is set to the server's own address, for a Bot API server on this machine:
+    the server listens on loopback (``127.0.0.1``) on a free port unless told otherwise, so
+    ``run_webhook(bot, handle)`` works with the emulator or a local Bot API server as it
+    is; for a bot talking to Telegram's own servers, leaving ``url`` out is a ValueError
+    (Telegram could not reach such an address).
 
     The server hands updates to the loop through a queue of at most ``queue_size``: when
     the handler falls that far behind, a request waits up to ``put_timeout`` seconds for
@@ -645,6 +661,7 @@ def run_webhook(
 
     Returns a :class:`WebhookRun`; with ``run_forever`` it blocks until Ctrl-C first.
     """
+    host, port = listen_address(url, host, port, getattr(bot, "api_url", ""))
     if secret_token is None:
         secret_token = secrets.token_urlsafe(32)
     if path is None:

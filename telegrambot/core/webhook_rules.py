@@ -20,12 +20,15 @@ request goes through the same steps, each of which may refuse it with a
 
 Parsing a request head (431, 400, 505) is the built-in server's business:
 :mod:`telegrambot.core.http`.
+
+:func:`listen_address` decides where ``run_webhook`` listens when it is not told.
 """
 
 import hmac
 import json
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
 from .http import Rejection, reject
 
@@ -37,6 +40,9 @@ __all__ = [
     "NEW",
     "SEEN",
     "BUSY",
+    "PUBLIC_PORT",
+    "TELEGRAM_HOSTS",
+    "listen_address",
 ]
 
 #: The header in which Telegram repeats the ``secret_token`` given to setWebhook.
@@ -45,6 +51,35 @@ _SECRET_KEY = SECRET_HEADER.lower()
 
 # the methods of RFC 9110 (and PATCH): another one is 501, these but POST 405
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+
+
+#: The hosts of Telegram's own Bot API servers: they cannot deliver to a loopback address.
+TELEGRAM_HOSTS = frozenset({"api.telegram.org"})
+#: Where a webhook server listens for a public URL when no port is given (one of the ports
+#: Telegram delivers to).
+PUBLIC_PORT = 8443
+
+
+def listen_address(url: Optional[str], host: Optional[str], port: Optional[int],
+                   api_url: str) -> Tuple[str, int]:
+    """Where a webhook server listens: ``(host, port)``, 0 for any free port.
+
+    With a public ``url`` (what setWebhook registers): every interface, port 8443, unless
+    given. Without one, the webhook is the server's own address, which only a Bot API
+    server on this machine can reach (the emulator, a local Bot API server): loopback
+    (127.0.0.1) on a free port, unless given; and a ValueError, before anything starts,
+    when ``api_url`` is Telegram's own server, which would refuse such a URL.
+    """
+    if url:
+        return (host or "0.0.0.0", PUBLIC_PORT if port is None else port)
+    api_host = urlsplit(api_url if "://" in api_url else "http://" + api_url).hostname or ""
+    if api_host.lower() in TELEGRAM_HOSTS:
+        raise ValueError(
+            "run_webhook needs url=, the public HTTPS address Telegram is to POST updates to "
+            "(such as https://bot.example.org:8443/hook): without one it would register this "
+            "machine's own address, which only a Bot API server on this machine (the "
+            "emulator, a local Bot API server) can reach")
+    return (host or "127.0.0.1", 0 if port is None else port)
 
 
 class WebhookRules:
