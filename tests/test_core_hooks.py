@@ -13,7 +13,7 @@ class ListLogger:
     def __init__(self):
         self.lines = []
 
-    def error(self, text, *args, exc_info=None):
+    def error(self, text, *args, exc_info=None, stacklevel=1):
         self.lines.append((text % args, exc_info))
 
 

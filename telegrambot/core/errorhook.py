@@ -37,11 +37,11 @@ def report(logger: Any, on_error: Optional[ErrorHook], exc: BaseException, obj: 
     (``HOOK_FAILED + text``) with its traceback and ``exc``'s as its context. Never
     raises an ``Exception``."""
     if on_error is None:
-        logger.error(text, *args, exc_info=exc)
+        logger.error(text, *args, exc_info=exc, stacklevel=2)  # the caller's line
         return
     try:
         on_error(exc, obj)
     except Exception as failure:
         if failure.__context__ is None and failure is not exc:
             failure.__context__ = exc  # the traceback shows both, wherever report is called
-        logger.error(HOOK_FAILED + text, *args, exc_info=failure)
+        logger.error(HOOK_FAILED + text, *args, exc_info=failure, stacklevel=2)

@@ -18,4 +18,4 @@ class Note(NamedTuple):
 
     def log(self, logger: Any) -> None:
         """Log the line on ``logger``."""
-        getattr(logger, self.level)(self.text, *self.args)
+        getattr(logger, self.level)(self.text, *self.args, stacklevel=2)  # the caller's line
