@@ -239,8 +239,13 @@ class Bot(Methods):
                 if hasattr(dest, "write"):
                     _copy(src, counted(dest.write))
                 else:
-                    with open(dest, "wb") as out:
-                        _copy(src, counted(out.write))
+                    try:
+                        with open(dest, "wb") as out:
+                            _copy(src, counted(out.write))
+                    except BaseException:
+                        with contextlib.suppress(OSError):
+                            os.unlink(dest)  # no truncated copy
+                        raise
             if size != done:
                 progress(done, done)
             return

@@ -197,3 +197,42 @@ def test_path_and_str_give_the_same_upload(emulator, bot, big_file):
     first = emulator.requests[-1].files
     bot.sendAudio(alice.id, str(path))
     assert emulator.requests[-1].files == first
+
+
+def test_local_mode_a_str_path_goes_as_a_file_uri(emulator, big_file):
+    from telegrambot import Bot
+    from telegrambot.exception import TelegramError
+
+    path, _ = big_file
+    bot = Bot(emulator.token, api_url=emulator.api_url, local_mode=True)
+    try:
+        bot.sendDocument(emulator.user("Alice").id, str(path))
+    except TelegramError:
+        pass  # the emulator reads no local files; what was sent is what counts
+    finally:
+        bot.close_connections()
+    record = emulator.requests[-1]
+    assert record.params["document"] == path.resolve().as_uri() and not record.files
+
+
+def test_local_mode_download_copies_with_progress(emulator, big_file, tmp_path):
+    """A local Bot API server answers getFile with a path on its own disk: the file is
+    copied from there, and progress reports it as a download would."""
+    from telegrambot import Bot
+
+    path, data = big_file
+    stored = emulator.store_file(b"unused")
+    stored.file_path = str(path)  # as a local server answers: an absolute path
+    bot = Bot(emulator.token, api_url=emulator.api_url, local_mode=True)
+    try:
+        progress = Progress()
+        bot.download_file(stored.file_id, tmp_path / "copy.bin", progress=progress)
+        assert (tmp_path / "copy.bin").read_bytes() == data
+        progress.check(len(data))
+        progress, out = Progress(), io.BytesIO()
+        bot.download_file(stored.file_id, out, progress=progress)
+        assert out.getvalue() == data
+        progress.check(len(data))
+    finally:
+        bot.close_connections()
+    assert emulator.requests[-1].method == "getFile"  # no download over HTTP
