@@ -370,7 +370,9 @@ class MessageLoop(_Loop):
 
     ``MessageLoop(bot, handle).run_as_thread()`` or ``.run_forever()``; ``stop()`` ends it.
     The offset, the backoff and what ends polling are
-    :class:`telegrambot.core.polling.PollState`'s.
+    :class:`telegrambot.core.polling.PollState`'s. ``on_error(exception, update)`` gets
+    what the handler raises (see :meth:`telegrambot.Bot.message_loop`); every loop class
+    takes it.
     """
 
     _thread_name = "telegrambot-poll"

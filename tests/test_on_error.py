@@ -325,3 +325,24 @@ def test_an_answerers_failure_goes_to_the_bots_on_error_with_the_inline_query(em
         assert isinstance(exc, ValueError) and obj is query
     finally:
         bot.close_connections()
+
+
+def test_the_loop_classes_take_on_error(emulator, bot):
+    from telegrambot.loop import MessageLoop, OrderedWebhook
+
+    errors = Errors()
+    loop = MessageLoop(bot, Seen(), on_error=errors).run_as_thread()
+    try:
+        emulator.user("Alice").send("boom")
+        (exc, update), = errors.wait(1)
+        assert isinstance(exc, ValueError) and update["message"]["text"] == "boom"
+    finally:
+        loop.stop()
+    fed = Errors()
+    ordered = OrderedWebhook(bot, Seen(), on_error=fed).run_as_thread(maxhold=5)
+    try:
+        ordered.feed({"update_id": 41, "message": text_message(1, "boom", 1)})
+        (exc, update), = fed.wait(1)
+        assert update["update_id"] == 41
+    finally:
+        ordered.stop()
