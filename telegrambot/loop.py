@@ -100,7 +100,9 @@ def _check_at_exit() -> None:
     """At interpreter exit (after every non-daemon thread ended): warn about the loops still
     running that nothing waited on (see :mod:`telegrambot.core.shutdown`)."""
     unwaited = [loop._thread_name for loop in list(_running)
-                if loop.is_alive() and not loop._waited and not loop._stopping.is_set()]
+                if loop.is_alive() and not loop._waited and not loop._stopping.is_set()
+                # its thread, not just its state: a forked child has the state, not the thread
+                and loop._thread is not None and loop._thread.is_alive()]
     note = exit_note(unwaited, interactive=hasattr(sys, "ps1") or bool(sys.flags.interactive),
                      uncaught=getattr(sys, "last_value", None) is not None)
     if note is not None:

@@ -146,3 +146,26 @@ def test_no_warning_after_an_uncaught_exception(emulator, tmp_path):
     assert code == 1 and "handled" in out
     assert "RuntimeError: the script failed" in err  # the traceback says why it ended
     assert WARNING not in err, err
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_that_exits_is_not_warned_about(emulator, tmp_path):
+    """A child forked while the loop runs has the loop's state but not its thread."""
+    SCRIPTS["fork"] = """
+        import os
+        loop = bot.message_loop(handle)
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # the child ends normally: its exit handlers run
+        os.waitpid(pid, 0)
+        print("ready", flush=True)
+        assert handled.wait(10)
+        print("handled", flush=True)
+        bot.stop()
+    """
+    try:
+        code, out, err = run_script(emulator, tmp_path, "fork")
+    finally:
+        del SCRIPTS["fork"]
+    assert code == 0 and "handled" in out, err
+    assert WARNING not in err, err
