@@ -9,16 +9,26 @@ Handlers run with the emulator's lock held and raise :class:`ApiError` as Telegr
 
 import json
 import mimetypes
+import os
 import random
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from ..core.limits import EDITS, FloodState, Target, counts, retry_after_for
 from ..text import EntityParseError, parse
 from ._http import Answer, json_answer
-from .rules import MAX_CAPTION, MAX_DOWNLOAD, MAX_MEDIA_GROUP, MAX_TEXT, Rules, keyboard_error
+from .rules import (
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    MAX_MEDIA_GROUP,
+    MAX_TEXT,
+    MAX_UPLOAD_LOCAL,
+    Rules,
+    keyboard_error,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._facts import Facts
@@ -118,6 +128,7 @@ class ApiMethods:
         bot_user: Dict[str, Any]
         bot_from: Dict[str, Any]
         webhook: Dict[str, Any]
+        local_dir: Optional[str]
         answers: Dict[str, Dict[str, Any]]
         business_connections: Dict[str, Dict[str, Any]]
         _cond: threading.Condition
@@ -537,6 +548,13 @@ class ApiMethods:
         stored = self._files.get(p["file_id"])
         if stored is None:
             raise bad("invalid file_id")
+        if self.local_dir is not None:  # a local server: any size, a path on its disk
+            path = os.path.join(self.local_dir, *stored.file_path.split("/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(stored.data)
+            return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_size": len(stored.data), "file_path": path}
         if self.rules.files and len(stored.data) > MAX_DOWNLOAD:
             raise bad("file is too big")
         return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
@@ -562,6 +580,17 @@ class ApiMethods:
             return self._files[value]
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return self.store_file(b"", kind, value.rsplit("/", 1)[-1] or None)
+        if isinstance(value, str) and value.startswith("file://") and self.local_dir is not None:
+            path = url2pathname(urlsplit(value).path)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                raise bad("file %s not found" % path) from None
+            if self.rules.files and len(data) > MAX_UPLOAD_LOCAL:
+                raise ApiError(413, "Request Entity Too Large")
+            filename = os.path.basename(path)
+            return self.store_file(data, kind, filename, mimetypes.guess_type(filename)[0])
         raise bad("wrong file identifier/HTTP URL specified")
 
     # -- sending --------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ import itertools
 import json
 import logging
 import re
+import shutil
 import ssl
+import tempfile
 import threading
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
@@ -29,7 +31,7 @@ from ._api import ApiError, ApiMethods
 from ._facts import Facts, facts
 from ._http import Answer, BadBody, decode_body, decode_query, json_answer, make_server
 from .people import SimChat, SimUser
-from .rules import MAX_UPLOAD, Rules
+from .rules import MAX_UPLOAD, MAX_UPLOAD_LOCAL, Rules
 
 __all__ = ["DEFAULT_TOKEN", "DEFAULT_EXCLUDED", "FAULT_KINDS", "Emulator", "EmulatorTimeout",
            "Request", "StoredFile"]
@@ -139,12 +141,18 @@ class Emulator(ApiMethods):
     ``Rules`` object. They can be changed later through ``emu.rules``. ``emu.clock`` is
     the time (seconds) the flood limits are measured by, ``time.monotonic`` unless a test
     sets another (frozen, or advanced by hand) to count bursts exactly.
+
+    ``local=True`` plays a local Bot API server started with ``--local``
+    (https://github.com/tdlib/telegram-bot-api): uploads up to 2000 MB, ``file://`` URIs
+    read from this machine's disk, and ``getFile`` of any size answering with the absolute
+    path of a copy in ``emu.local_dir`` (a temporary directory, removed on stop), which a
+    bot made with ``local_mode=True`` copies instead of downloading.
     """
 
     def __init__(self, token: Optional[str] = None, bot_username: str = "emulator_bot", *,
                  host: str = "127.0.0.1", port: int = 0,
                  bot_first_name: str = "Emulator Bot",
-                 strict: Union[bool, Rules] = True) -> None:
+                 strict: Union[bool, Rules] = True, local: bool = False) -> None:
         if isinstance(strict, Rules):
             self.rules = strict
         elif isinstance(strict, bool):
@@ -152,6 +160,8 @@ class Emulator(ApiMethods):
         else:
             raise TypeError("strict must be True, False or a Rules object, not %r" % (strict,))
         self._flood = None
+        self.local = local
+        self.local_dir: Optional[str] = None
         self.clock: Callable[[], float] = time.monotonic
         self.token = token or DEFAULT_TOKEN
         head = self.token.split(":", 1)[0]
@@ -208,6 +218,8 @@ class Emulator(ApiMethods):
         if self._server is not None:
             return self
         facts()
+        if self.local and self.local_dir is None:
+            self.local_dir = tempfile.mkdtemp(prefix="telegrambot-emulator-")
         self._server = make_server(self._address, self)
         self._server.start("telegrambot-emulator-server")
         self._webhook_thread = threading.Thread(
@@ -229,6 +241,9 @@ class Emulator(ApiMethods):
             self._server.stop(timeout)
         if self._webhook_thread is not None:
             self._webhook_thread.join(timeout)
+        if self.local_dir is not None:
+            shutil.rmtree(self.local_dir, ignore_errors=True)
+            self.local_dir = None
 
     def __enter__(self) -> "Emulator":
         return self.start()
@@ -521,9 +536,10 @@ class Emulator(ApiMethods):
             body_params, files = decode_body(content_type, body)
         except BadBody as exc:
             return ApiError(400, "Bad Request: %s" % exc).answer()
-        too_big = self.rules.files and any(len(data) > MAX_UPLOAD for _, data in files.values())
+        limit = self.max_upload
+        too_big = self.rules.files and any(len(data) > limit for _, data in files.values())
         if too_big:  # recorded, but its bytes are not kept
-            files = {k: (name, data if len(data) <= MAX_UPLOAD else b"")
+            files = {k: (name, data if len(data) <= limit else b"")
                      for k, (name, data) in files.items()}
         raw.update(body_params)
         decode = self.facts.decode_param
@@ -569,7 +585,12 @@ class Emulator(ApiMethods):
 
     def max_body(self) -> Optional[int]:
         """The largest request body read whole (a larger one is answered 413 unread)."""
-        return MAX_UPLOAD + 1024 * 1024 if self.rules.files else None
+        return self.max_upload + 1024 * 1024 if self.rules.files else None
+
+    @property
+    def max_upload(self) -> int:
+        """The largest file a request may upload: 50 MB, or 2000 MB as a local server."""
+        return MAX_UPLOAD_LOCAL if self.local else MAX_UPLOAD
 
     def _serve_file(self, path: str) -> Answer:
         match = _FILE_PATH.match(path)

@@ -42,12 +42,13 @@ from typing import Any, Optional, Union
 from ..core.limits import DEFAULT_LIMITS, FloodLimits
 
 __all__ = ["Rules", "keyboard_error", "MAX_TEXT", "MAX_CAPTION", "MAX_CALLBACK_DATA",
-           "MAX_UPLOAD", "MAX_DOWNLOAD", "MAX_MEDIA_GROUP"]
+           "MAX_UPLOAD", "MAX_UPLOAD_LOCAL", "MAX_DOWNLOAD", "MAX_MEDIA_GROUP"]
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_UPLOAD_LOCAL = 2000 * 1024 * 1024  # a local Bot API server (--local)
 MAX_DOWNLOAD = 20 * 1024 * 1024
 MAX_MEDIA_GROUP = 10
 
