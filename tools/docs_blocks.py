@@ -574,15 +574,11 @@ class Session:
 
     def stop_bots(self) -> None:
         """Stop what the page's blocks started, as the end of a reader's script would."""
-        from telegrambot.bot import Bot
-        from telegrambot.testing import Emulator
-
-        for name, value in list(self.namespace.items()):
-            if value is self.emulator:
+        for value in list(self.namespace.values()):
+            if value is self.emulator or not type(value).__module__.startswith("telegrambot"):
                 continue
             stop = getattr(value, "stop", None)
-            if callable(stop) and (isinstance(value, (Bot, Emulator))
-                                   or type(value).__module__.startswith("telegrambot")):
+            if callable(stop) and not isinstance(value, type):
                 try:
                     stop()
                 except Exception:  # noqa: BLE001 - stopping twice, a loop already ended
