@@ -255,8 +255,23 @@ def rst_blocks(page: Path, text: str) -> List[Block]:
             continue
         strip = min(len(b) - len(b.lstrip()) for b in content if b.strip())
         code = "\n".join(b[strip:] for b in content).strip("\n") + "\n"
-        blocks.append(Block(page, index + 1, match.group(3) if match else "", code))
+        blocks.append(Block(page, index + 1, match.group(3) if match else "", code,
+                            _rst_marker(lines, index)))
     return blocks
+
+
+def _rst_marker(lines: List[str], index: int) -> Optional[Marker]:
+    """The ``.. docs-test`` comment (its lines indented under it) just before line ``index``."""
+    j = index - 1
+    while j >= 0 and not lines[j].strip():
+        j -= 1
+    end = j
+    while j >= 0 and lines[j].startswith(" "):
+        j -= 1
+    if j < 0 or not lines[j].startswith(".. " + MARK):
+        return None
+    body = [lines[j][3:]] + [ln.strip() for ln in lines[j + 1:end + 1]]
+    return Marker("<!-- " + "\n".join(body) + " -->", j + 1)
 
 
 # ------------------------------------------------------------------------------------ plans
@@ -575,10 +590,11 @@ class Session:
     def stop_bots(self) -> None:
         """Stop what the page's blocks started, as the end of a reader's script would."""
         for value in list(self.namespace.values()):
-            if value is self.emulator or not type(value).__module__.startswith("telegrambot"):
+            if value is self.emulator or isinstance(value, type) or not any(
+                    c.__module__.startswith("telegrambot") for c in type(value).__mro__):
                 continue
             stop = getattr(value, "stop", None)
-            if callable(stop) and not isinstance(value, type):
+            if callable(stop):
                 try:
                     stop()
                 except Exception:  # noqa: BLE001 - stopping twice, a loop already ended
