@@ -675,3 +675,19 @@ def test_wait_for_request_returns_after_the_answer(emulator, api):
     request = emulator.wait_for_request("sendMessage")  # ... returned once answered
     assert request.status == 200 and request.ready
     assert alice.received()[-1]["text"] == "slow"
+
+
+def test_pending_updates_are_those_not_yet_confirmed():
+    with Emulator() as emu:
+        bot = emu.make_bot()
+        alice = emu.user("Alice")
+        assert emu.pending_updates() == []
+        alice.send("one")
+        alice.send("two")
+        assert [u["message"]["text"] for u in emu.pending_updates()] == ["one", "two"]
+        first = bot.getUpdates()
+        assert len(first) == 2 and len(emu.pending_updates()) == 2  # fetched, not confirmed
+        bot.getUpdates(offset=first[0]["update_id"] + 1, timeout=0)
+        assert [u["message"]["text"] for u in emu.pending_updates()] == ["two"]
+        bot.getUpdates(offset=first[1]["update_id"] + 1, timeout=0)
+        assert emu.pending_updates() == []

@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -519,12 +518,15 @@ class Session:
 
         def drive() -> None:
             try:
-                # the bot is receiving once it polls, or has set its webhook
-                self.emulator.wait_until(
-                    lambda: len([r for r in self.emulator.requests
-                                 if r.method in ("getUpdates", "setWebhook") and r.ready]) > polls
-                    or done.is_set(), timeout=BLOCK_TIMEOUT,
-                    message="the block did not start receiving (no getUpdates, no setWebhook)")
+                # the bot is receiving once it polls, or has set its webhook; and it has
+                # taken what was waiting for it (a reader's earlier messages) first
+                emu = self.emulator
+                emu.wait_until(
+                    lambda: done.is_set() or (
+                        len([r for r in emu.requests if r.method in ("getUpdates", "setWebhook")
+                             and r.ready]) > polls and not emu.pending_updates()),
+                    timeout=BLOCK_TIMEOUT, message="the block did not start receiving (no "
+                    "getUpdates, no setWebhook), or left updates unconfirmed")
                 if not done.is_set() and marker is not None:
                     self.hidden(marker.after, block)
             except BaseException as e:

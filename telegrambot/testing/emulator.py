@@ -376,6 +376,12 @@ class Emulator(ApiMethods):
         self._pending = [entry for entry in self._pending if entry[0] in allowed]
         return [update for _, update in self._pending[:limit]]
 
+    def pending_updates(self) -> List[Dict[str, Any]]:
+        """The updates pushed and not yet confirmed by the bot (getUpdates' offset, or a
+        webhook's 2xx answer), oldest first."""
+        with self._lock:
+            return [update for _, update in self._pending]
+
     def renumber_updates(self, next_update_id: int) -> None:
         """Number the next updates from ``next_update_id``, as Telegram does after a bot has
         had no updates for a week (possibly below the offset its poller confirmed)."""
