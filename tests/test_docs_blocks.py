@@ -267,3 +267,35 @@ def test_pages_run_in_a_directory_like_a_clone(tmp_path):
     result = docs_blocks.run_page(page)
     assert result.failure is None, result.failure
     assert not (ROOT / "scratch.txt").exists()
+
+
+def test_a_comment_must_stand_right_before_its_block(tmp_path):
+    page = write(tmp_path, """\
+        <!-- docs-test
+        Alice: hi
+        -->
+        A paragraph in between.
+
+        ```python
+        x = 1
+        ```
+        """)
+    steps, problems = docs_blocks.plan(docs_blocks.page_blocks(page))
+    assert [s.block.line for s in steps] == [6] and steps[0].block.marker is None
+    assert problems == ["%s:1: a docs-test comment with no code block right after it (only "
+                        "blank lines may come between) (%s)" % (page, docs_blocks.HELP)]
+
+
+def test_the_commands_not_run_are_these():
+    """Shell commands the runner does not run, each with its reason (tools/docs_blocks.py)."""
+    skip = docs_blocks.skipped_command
+    assert skip("pip install -e '.[test]'").startswith("installs packages")
+    assert skip("pytest").startswith("runs the test suite")
+    assert skip("sphinx-build docs docs/_build/html").startswith("builds the docs")
+    assert skip("python benchmarks/bench_webhook.py").startswith("a benchmark")
+    assert len(docs_blocks.SKIPPED_COMMANDS) == 4
+    for command in ("python -m telegrambot demo", "python examples/quiz.py --emulate",
+                    "openssl genrsa 2048 > private.key", "python tools/docs_blocks.py"):
+        assert skip(command) is None, command
+    assert docs_blocks.command_parts("pip install -e . && python -m telegrambot demo") == [
+        "pip install -e .", "python -m telegrambot demo"]

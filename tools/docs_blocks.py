@@ -188,6 +188,9 @@ def md_blocks(page: Path, text: str, offset: int) -> List[Block]:
     blocks: List[Block] = []
     marker: Optional[Marker] = None
     for token in tokens:
+        if marker is not None and token.type not in ("fence", "code_block"):
+            blocks.append(Block(page, marker.line, "{docs-test}", "", marker))  # dangling
+            marker = None
         if token.type == "html_block" and token.content.lstrip().startswith("<!-- " + MARK):
             assert token.map is not None
             marker = Marker(token.content, offset + token.map[0] + 1)
@@ -212,7 +215,7 @@ def md_blocks(page: Path, text: str, offset: int) -> List[Block]:
                     blocks.append(Block(page, line, "{literalinclude}", "", marker,
                                         include=argument))
                 elif directive in ("code-block", "code", "sourcecode"):
-                    body = [ln for ln in token.content.split("\n")]
+                    body = token.content.split("\n")
                     while body and body[0].startswith(":"):
                         body.pop(0)
                     blocks.append(Block(page, line, argument.split()[0] if argument else "",
@@ -222,10 +225,8 @@ def md_blocks(page: Path, text: str, offset: int) -> List[Block]:
             else:
                 blocks.append(Block(page, line, name, token.content, marker))
             marker = None
-            continue
-        if token.type.endswith("_open") or token.type.endswith("_close") or token.type == "inline":
-            continue  # a marker stays attached across the tokens of nothing
-        marker = None
+    if marker is not None:
+        blocks.append(Block(page, marker.line, "{docs-test}", "", marker))
     return blocks
 
 
@@ -249,11 +250,10 @@ def rst_blocks(page: Path, text: str) -> List[Block]:
             j += 1
         while body and body[0].strip().startswith(":") and match:
             body.pop(0)
-        content = [b for b in body]
-        if not any(b.strip() for b in content):
+        if not any(b.strip() for b in body):
             continue
-        strip = min(len(b) - len(b.lstrip()) for b in content if b.strip())
-        code = "\n".join(b[strip:] for b in content).strip("\n") + "\n"
+        strip = min(len(b) - len(b.lstrip()) for b in body if b.strip())
+        code = "\n".join(b[strip:] for b in body).strip("\n") + "\n"
         blocks.append(Block(page, index + 1, match.group(3) if match else "", code,
                             _rst_marker(lines, index)))
     return blocks
@@ -294,7 +294,10 @@ def plan(blocks: Iterable[Block]) -> Tuple[List[Step], List[str]]:
                 rel(block.page), marker.line, p, HELP) for p in marker.problems]
             continue
         lang = block.lang.lower()
-        if marker is not None and marker.skip:
+        if lang == "{docs-test}":
+            problems.append("%s: a docs-test comment with no code block right after it (only "
+                            "blank lines may come between) (%s)" % (block.where, HELP))
+        elif marker is not None and marker.skip:
             steps.append(Step(block, "skip", marker.skip))
         elif lang == "{literalinclude}":
             target = (block.page.parent / (block.include or "")).resolve()
