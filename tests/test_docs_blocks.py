@@ -225,9 +225,9 @@ def test_a_hanging_block_fails_with_its_line(tmp_path):
         threading.Event().wait()
         ```
         """)
-    result = docs_blocks.run_page(page, timeout=5)
+    result = docs_blocks.run_page(page, timeout=3)
     assert result.failure is not None
-    assert result.failure.startswith("%s:5: the page did not finish within 5 s" % page)
+    assert result.failure.startswith("%s:5: the page did not finish within 3 s" % page)
 
 
 def test_the_parser_finds_fences_indented_blocks_and_admonitions(tmp_path):
@@ -299,3 +299,31 @@ def test_the_commands_not_run_are_these():
         assert skip(command) is None, command
     assert docs_blocks.command_parts("pip install -e . && python -m telegrambot demo") == [
         "pip install -e .", "python -m telegrambot demo"]
+
+
+def test_a_dialogue_looks_at_what_the_bot_sent_since_its_block_began(tmp_path):
+    page = write(tmp_path, """\
+        ```python
+        import telegrambot
+
+        bot = telegrambot.Bot(TOKEN)
+        bot.sendMessage(user("Alice").id, "earlier")
+        ```
+
+        <!-- docs-test
+        bot > Alice: now
+        bot > Bob: and Bob
+        bot > Alice: then
+        -->
+        ```python
+        bot.sendMessage(user("Alice").id, "now")
+        bot.sendMessage(user("Alice").id, "then")
+        bot.sendMessage(user("Bob").id, "and Bob")
+        ```
+        """)
+    result = docs_blocks.run_page(page)
+    assert result.failure is None, result.failure
+    page.write_text(page.read_text().replace("bot > Alice: then", "bot > Alice: then\nbot > Alice: now"))
+    result = docs_blocks.run_page(page, wait=1)
+    assert result.failure is not None  # "now" was looked at once already; nothing else comes
+    assert "the bot sent no message to Alice within" in result.failure

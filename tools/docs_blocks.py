@@ -39,7 +39,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 HELP = "see docs/contributing.md, 'Code blocks in the docs'"
@@ -63,7 +63,9 @@ CONTAINERS = {"note", "admonition", "warning", "tip", "important", "seealso", "a
 FOREVER = re.compile(r"run_forever\s*[=(]|^\s*while True:", re.M)
 TOKEN_LITERAL = re.compile(r"""["'](\d{3,}:[A-Za-z0-9_\-.]+)["']""")
 
-BLOCK_TIMEOUT = 20.0      # a block that is not done by then fails
+# a block (or a dialogue's wait) that is not done by then fails; the tests of the runner
+# shorten it through the environment
+BLOCK_TIMEOUT = float(os.environ.get("DOCS_BLOCKS_WAIT", "20"))
 FOREVER_STOP = 10.0       # a forever block must end this soon after Ctrl-C
 PAGE_TIMEOUT = 90.0       # the parent kills a page's process after this long
 
@@ -82,8 +84,8 @@ class Marker:
     the first line if absent):
 
     - ``Alice: some text``: the user Alice (made on first use) sends the text;
-    - ``bot > Alice: some text``: the bot's next message to Alice has this text (or
-      caption); ``...`` in it matches anything;
+    - ``bot > Alice: some text``: the bot's next message to Alice (of those it sent since
+      this block's turn came) has this text (or caption); ``...`` in it matches anything;
     - ``Alice presses Tea``: Alice presses the button (text or data) of the last message
       with an inline keyboard the bot sent her;
     - ``>>> statement`` (``...`` continues it): hidden Python run in the page's namespace,
@@ -387,6 +389,10 @@ class Session:
             "emulator": self.emulator, "user": self.emulator.user_named,
         }
         self.pytest_blocks: List[Block] = []
+        self.sent: List[Dict[str, Any]] = []  # every message the bot sent, in order
+        self.since = 0                         # ... of which the current block's start here
+        self.looked_at: Set[int] = set()       # ... and those a dialogue line looked at
+        self.emulator.add_listener(self.sent.append)
 
     def note(self, **event: Any) -> None:
         self.report.write(json.dumps(event) + "\n")
@@ -398,6 +404,7 @@ class Session:
         for step in self.steps:
             block = step.block
             self.note(event="start", line=block.line, kind=step.kind)
+            self.since = len(self.sent)  # the dialogue looks at what the bot sends from now
             if step.kind == "skip":
                 self.note(event="skip", line=block.line, reason=step.reason)
                 continue
@@ -475,7 +482,8 @@ class Session:
             if expect:
                 who = emu.user_named(expect.group(1))
                 want = expect.group(2)
-                sent = emu.wait_for_message(who, timeout=BLOCK_TIMEOUT)
+                sent = self.next_message(who.id, "the bot sent no message to %s within %g s" % (
+                    who.user["first_name"], BLOCK_TIMEOUT))
                 got = sent.get("text", sent.get("caption", ""))
                 pattern = ".*".join(re.escape(part) for part in want.split("...")) + r"\Z"
                 if not re.match(pattern, got, re.S):
@@ -499,6 +507,20 @@ class Session:
             raise
         except AssertionError as e:  # the emulator's waits
             raise Failure("%s: the dialogue line %r: %s" % (block.where, ln, e)) from None
+
+    def next_message(self, chat_id: int, timeout_message: str) -> Dict[str, Any]:
+        """The first message the bot sent to ``chat_id`` since the block began, not yet
+        looked at by a dialogue line; waits for it."""
+
+        def find() -> Optional[Tuple[int]]:
+            for index in range(self.since, len(self.sent)):
+                if index not in self.looked_at and self.sent[index]["chat"]["id"] == chat_id:
+                    return (index,)
+            return None
+
+        index = self.emulator.wait_until(find, BLOCK_TIMEOUT, timeout_message)[0]
+        self.looked_at.add(index)
+        return self.sent[index]
 
     def run_python(self, block: Block) -> None:
         marker = block.marker
@@ -567,7 +589,7 @@ class Session:
                                           text=True, timeout=BLOCK_TIMEOUT,
                                           stdin=subprocess.DEVNULL)
                 except subprocess.TimeoutExpired:
-                    raise Failure("%s: the command %r did not end within %d s" % (
+                    raise Failure("%s: the command %r did not end within %g s" % (
                         block.where, part, BLOCK_TIMEOUT)) from None
                 if done.returncode != 0:
                     raise Failure("%s: the command %r failed (exit %d):\n%s%s" % (
@@ -691,8 +713,11 @@ def clone_dir(directory: Path) -> None:
             target.symlink_to(entry)
 
 
-def run_page(page: Path, timeout: float = PAGE_TIMEOUT) -> PageResult:
-    """Run ``page`` in a child process, in a fresh directory; never raises for a failure."""
+def run_page(page: Path, timeout: float = PAGE_TIMEOUT, wait: Optional[float] = None
+             ) -> PageResult:
+    """Run ``page`` in a child process, in a fresh directory; never raises for a failure.
+
+    ``wait``: how long a block or a dialogue line may wait (default 20 s)."""
     started = time.monotonic()
     page = Path(page).resolve()
     with tempfile.TemporaryDirectory(prefix="docs-blocks-") as directory:
@@ -700,6 +725,8 @@ def run_page(page: Path, timeout: float = PAGE_TIMEOUT) -> PageResult:
         report = os.path.join(directory, ".docs-blocks-report")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
+        if wait is not None:
+            env["DOCS_BLOCKS_WAIT"] = str(wait)
         command = [sys.executable, str(Path(__file__).resolve()), "--child", str(page),
                    "--report", report]
         try:
