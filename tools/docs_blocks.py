@@ -670,17 +670,24 @@ def child(page: Path, report_path: str) -> int:
         except Failure as e:
             report.write(json.dumps({"event": "fail", "message": str(e)}) + "\n")
             report.flush()
-            os._exit(1)
+            _flush_and_exit(1)
         except BaseException as e:  # noqa: BLE001 - the runner's own fault, shown in full
             report.write(json.dumps({"event": "fail", "message": "the docs runner failed on "
                                      "%s:\n%s" % (rel(page), traceback.format_exc())}) + "\n")
             report.flush()
             del e
-            os._exit(1)
+            _flush_and_exit(1)
         report.write(json.dumps({"event": "end"}) + "\n")
         report.flush()
+    _flush_and_exit(0)
+    return 0
+
+
+def _flush_and_exit(status: int) -> None:
+    """End the page's process at once: threads a page left behind end with it."""
     sys.stdout.flush()
-    os._exit(0)  # threads a page left behind end with it
+    sys.stderr.flush()
+    os._exit(status)
 
 
 # ------------------------------------------------------------------------------ the parent side
