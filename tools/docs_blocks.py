@@ -438,16 +438,18 @@ class Session:
         except KeyboardInterrupt:
             raise
         except BaseException as e:
-            raise Failure(self.explain(e, what)) from None
+            raise Failure(self.explain(e, what, first_line)) from None
 
-    def explain(self, error: BaseException, what: str) -> str:
+    def explain(self, error: BaseException, what: str, line: int = 0) -> str:
+        """Where ``error`` happened on the page (``line`` if no frame says), what it was, and
+        what to do."""
         frames = [f for f in traceback.extract_tb(error.__traceback__)
                   if f.filename == str(self.page)]
-        here = frames[-1].lineno if frames else getattr(error, "lineno", None)
+        here = frames[-1].lineno if frames else getattr(error, "lineno", None) or line
         lines = ["%s:%s: %s failed: %s: %s" % (rel(self.page), here, what,
                                                type(error).__name__, error)]
         for frame in frames:
-            lines.append("  line %d: %s" % (frame.lineno, (frame.line or "").strip()))
+            lines.append("  line %s: %s" % (frame.lineno, (frame.line or "").strip()))
         tail = traceback.format_exception_only(type(error), error)
         if isinstance(error, SyntaxError):
             lines += ["  " + t.rstrip() for t in tail]
@@ -572,7 +574,7 @@ class Session:
         if problem:
             error = problem[0]
             raise Failure(str(error) if isinstance(error, Failure)
-                          else self.explain(error, "the dialogue of the block"))
+                          else self.explain(error, "the dialogue of the block", block.line))
         self.stop_bots()
 
     def run_sh(self, block: Block) -> None:
