@@ -24,12 +24,14 @@ PAGES = [p for p in docs_blocks.pages() if docs_blocks.page_blocks(p)]
 
 
 @pytest.fixture(scope="module")
-def results():
-    """Every page run once, two at a time, as the tests below first ask for them."""
+def results(request):
+    """The pages of the selected tests, run two at a time from the first test on."""
     from concurrent.futures import ThreadPoolExecutor
 
+    selected = [item.callspec.params["page"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_page_runs"]
     pool = ThreadPoolExecutor(max_workers=2)
-    futures = {page: pool.submit(docs_blocks.run_page, page) for page in PAGES}
+    futures = {page: pool.submit(docs_blocks.run_page, page) for page in selected}
     yield futures
     pool.shutdown(wait=True)
 

@@ -66,6 +66,7 @@ TOKEN_LITERAL = re.compile(r"""["'](\d{3,}:[A-Za-z0-9_\-.]+)["']""")
 # a block (or a dialogue's wait) that is not done by then fails; the tests of the runner
 # shorten it through the environment
 BLOCK_TIMEOUT = float(os.environ.get("DOCS_BLOCKS_WAIT", "20"))
+SHELL_TIMEOUT = 60.0      # a command of an sh block (the demo, an example) may take this long
 FOREVER_STOP = 10.0       # a forever block must end this soon after Ctrl-C
 PAGE_TIMEOUT = 90.0       # the parent kills a page's process after this long
 
@@ -588,11 +589,11 @@ class Session:
                     continue
                 try:
                     done = subprocess.run(["bash", "-c", part], env=env, capture_output=True,
-                                          text=True, timeout=BLOCK_TIMEOUT,
+                                          text=True, timeout=SHELL_TIMEOUT,
                                           stdin=subprocess.DEVNULL)
                 except subprocess.TimeoutExpired:
                     raise Failure("%s: the command %r did not end within %g s" % (
-                        block.where, part, BLOCK_TIMEOUT)) from None
+                        block.where, part, SHELL_TIMEOUT)) from None
                 if done.returncode != 0:
                     raise Failure("%s: the command %r failed (exit %d):\n%s%s" % (
                         block.where, part, done.returncode, done.stdout[-2000:],
