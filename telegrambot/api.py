@@ -21,6 +21,7 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from .core.answer import parse_answer, raise_download_error
 from .core.redact import redact, register_token
+from .core.request import DEFAULT_API_URL as _CORE_DEFAULT_API_URL
 from .core.request import (
     LONG_POLL_MARGIN,
     Endpoint,
@@ -54,7 +55,7 @@ __all__ = [
 
 #: Where a :class:`~telegrambot.Bot` made without ``api_url`` sends its requests. Set it
 #: before making bots to point them all elsewhere (a local Bot API server, the emulator).
-DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_API_URL = _CORE_DEFAULT_API_URL
 
 # telepot's pool settings, kept by the transport module (see __getattr__ below):
 #

@@ -8,27 +8,22 @@ the endpoint turns the answer into the result or the exception it stands for.
 
 import contextlib
 import os
-import shutil
-import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
 
-from . import api
+from . import api  # noqa: F401 - its DEFAULT_API_URL is the bots' default
+from ._botbase import BotBase, DownloadProgress, PathSink, copy_local, file_path_of, local_copy
 from ._methods import Methods
 from .core.answer import raise_download_error
 from .core.methods import RENAMED_METHODS, RENAMED_PARAMS
-from .core.polling import Receiving
-from .core.request import CHUNK_SIZE, Endpoint, Progress, Request
-from .transport import _OPTIONS, TimeoutLike, Transport, Urllib3Transport, call, download
+from .core.request import CHUNK_SIZE, Progress, Request
+from .transport import _OPTIONS, TimeoutLike, Urllib3Transport, call, download
 
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ratelimit import RateLimiter
 
-_TRANSPORT_METHODS = ("send", "download", "abort_long_poll", "close")
-
-
-class Bot(Methods):
+class Bot(BotBase, Methods):
     """A Telegram bot: every Bot API method is a method of this class.
 
     Methods are named as in the Bot API (``sendMessage``) and in snake_case
@@ -68,65 +63,20 @@ class Bot(Methods):
         ``ca_certs``). A TypeError with ``transport``: give them to that transport.
     """
 
-    def __init__(
-        self,
-        token: str,
-        api_url: Optional[str] = None,
-        *,
-        local_mode: bool = False,
-        test_environment: bool = False,
-        defaults: Optional[Mapping[str, Any]] = None,
-        rate_limiter: Union[None, bool, "RateLimiter"] = None,
-        transport: Optional[Transport] = None,
-        **transport_options: Any,
-    ) -> None:
-        # a token that cannot be one, or a default no method takes: ValueError here
-        self._endpoint = Endpoint(token, api.DEFAULT_API_URL if api_url is None else api_url,
-                                  test_environment=test_environment, local_mode=local_mode,
-                                  defaults=defaults)
-        self._token = token
-        self._transport: Transport = _transport(transport, transport_options)
-        self._limiter = _rate_limiter(rate_limiter)
-        self._scheduler: Any = None
-        self._router: Any = None
-        self._scheduler_lock = threading.Lock()
-        # what the receiving loops share (loop.py, webhook.py); never held across I/O
-        self._receiving = Receiving(threading.Lock())
+    _default_transport = Urllib3Transport
+    _TRANSPORT_OPTIONS = _OPTIONS
+    _TRANSPORT_PROTOCOL = "telegrambot.transport.Transport"
 
-    def __repr__(self) -> str:
-        return "<%s id=%s api_url=%r>" % (type(self).__name__, self.id, api.redact(self.api_url))
+    def _default_limiter(self) -> "RateLimiter":
+        from .ratelimit import RateLimiter
+
+        return RateLimiter()
 
     def __enter__(self) -> "Bot":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close_connections()
-
-    @property
-    def id(self) -> Optional[int]:
-        """The bot's user id, read from the token (None if the token does not show it)."""
-        head = self._token.split(":", 1)[0]
-        return int(head) if head.isdigit() else None
-
-    @property
-    def api_url(self) -> str:
-        return self._endpoint.api_url
-
-    @property
-    def transport(self) -> Transport:
-        """What moves the bot's requests (see :mod:`telegrambot.transport`)."""
-        return self._transport
-
-    @property
-    def defaults(self) -> Dict[str, Any]:
-        """The parameter defaults given to the constructor (a copy; empty if none)."""
-        compiled = self._endpoint.defaults
-        return dict(compiled.values) if compiled is not None else {}
-
-    @property
-    def rate_limiter(self) -> Optional["RateLimiter"]:
-        """The bot's :class:`~telegrambot.ratelimit.RateLimiter`, or None."""
-        return self._limiter
 
     def close_connections(self) -> None:
         """Close the idle pooled connections (the bot stays usable; new ones open as needed).
@@ -145,11 +95,8 @@ class Bot(Methods):
         request_timeout: TimeoutLike,
         progress: Optional[Progress] = None,
     ) -> Any:
-        request = self._endpoint.call(method, params, api_kwargs, progress)
-        if self._limiter is None:
-            return call(self._transport, self._endpoint, request, request_timeout)
-        return self._limiter.call(
-            method, params, lambda: call(self._transport, self._endpoint, request, request_timeout))
+        return self._send(method, params,
+                          self._endpoint.call(method, params, api_kwargs, progress), request_timeout)
 
     def request(
         self,
@@ -168,11 +115,16 @@ class Bot(Methods):
         as for the upload methods.
         """
         params = dict(params or {})
-        request = self._endpoint.request(method, params, progress)
-        if self._limiter is None:
-            return call(self._transport, self._endpoint, request, request_timeout)
-        return self._limiter.call(
-            method, params, lambda: call(self._transport, self._endpoint, request, request_timeout))
+        return self._send(method, params, self._endpoint.request(method, params, progress),
+                          request_timeout)
+
+    def _send(self, method: str, params: Dict[str, Any], request: Request,
+              timeout: TimeoutLike) -> Any:
+        """Send a prepared request (through the rate limiter, if any); its result."""
+        limiter = self._limiter
+        if limiter is None:
+            return call(self._transport, self._endpoint, request, timeout)
+        return limiter.call(method, params, lambda: call(self._transport, self._endpoint, request, timeout))
 
     def download_file(
         self,
@@ -192,11 +144,8 @@ class Bot(Methods):
         https://core.telegram.org/bots/api#getfile
         """
         info = self.getFile(file_id, request_timeout=request_timeout)
-        file_path = info.get("file_path")
-        if not file_path:
-            raise ValueError("getFile gave no file_path for this file_id; it cannot be downloaded")
-        local = (self._endpoint.local_mode and os.path.isabs(file_path)
-                 and os.path.exists(file_path))
+        file_path = file_path_of(info)
+        local = local_copy(self._endpoint, file_path)
         if progress is not None:
             size = info.get("file_size")
             if local:
@@ -204,11 +153,7 @@ class Bot(Methods):
             return self._download_reporting(file_path, dest, request_timeout, progress,
                                             size if isinstance(size, int) else None, local)
         if local:
-            if hasattr(dest, "write"):
-                with open(file_path, "rb") as src:
-                    shutil.copyfileobj(src, dest)
-            else:
-                shutil.copyfile(file_path, os.fspath(dest))
+            copy_local(file_path, dest)
             return None
         request = self._endpoint.file(file_path)
         if hasattr(dest, "write"):
@@ -222,124 +167,36 @@ class Bot(Methods):
     def _download_reporting(self, file_path: str, dest: Any, request_timeout: TimeoutLike,
                             progress: Progress, size: Optional[int], local: bool) -> None:
         """download_file with a progress callback."""
-        done = 0
-        progress(0, size if size is not None else 0)
-
-        def counted(write: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
-            def sink(chunk: bytes) -> Any:
-                nonlocal done
-                result = write(chunk)
-                done += len(chunk)
-                progress(done, size if size is not None and size >= done else done)
-                return result
-            return sink
-
+        report = DownloadProgress(progress, size)
         if local:
             with open(file_path, "rb") as src:
                 if hasattr(dest, "write"):
-                    _copy(src, counted(dest.write))
+                    _copy(src, report.wrap(dest.write))
                 else:
                     try:
                         with open(dest, "wb") as out:
-                            _copy(src, counted(out.write))
+                            _copy(src, report.wrap(out.write))
                     except BaseException:
                         with contextlib.suppress(OSError):
                             os.unlink(dest)  # no truncated copy
                         raise
-            if size != done:
-                progress(done, done)
+            report.finish()
             return
         request = self._endpoint.file(file_path)
         if hasattr(dest, "write"):
-            answer = download(self._transport, request, counted(dest.write), request_timeout)
+            answer = download(self._transport, request, report.wrap(dest.write), request_timeout)
         else:
-            answer = _download_to_path(self._transport, request, dest, request_timeout, counted)
+            answer = _download_to_path(self._transport, request, dest, request_timeout, report.wrap)
         if answer.status != 200:
             raise_download_error(answer.status, answer.data or b"", answer)
-        if size != done:  # getFile gave no size, or not this one: end at the true total
-            progress(done, done)
+        report.finish()
 
     # ------------------------------------------------------------ receiving
 
-    @property
-    def router(self) -> Any:
-        """The default router of :meth:`handle` (a :class:`telegrambot.helper.Router` by
-        flavor). Its ``routing_table`` maps a flavor to its handler, ``on_<flavor>`` by
-        default; set an entry to route a flavor elsewhere
-        (``bot.router.routing_table['_alarm'] = on_alarm``)."""
-        router = self._router
-        if router is None:
-            from .helper.router import default_router
+    def _new_scheduler(self) -> Any:
+        from .scheduler import Scheduler
 
-            with self._scheduler_lock:
-                router = self._router
-                if router is None:
-                    router = self._router = default_router(self)
-        return router
-
-    def handle(self, msg: Dict[str, Any]) -> Any:
-        """Called by :meth:`message_loop` when no callback is given: the default router.
-
-        Each update goes by flavor to a method of the bot: ``on_chat_message``,
-        ``on_edited_chat_message`` (else ``on_chat_message``), ``on_callback_query``,
-        ``on_inline_query``, ``on_chosen_inline_result``, ``on_shipping_query``,
-        ``on_pre_checkout_query``, ``on_my_chat_member``, ... (``on_<flavor>``, see
-        :func:`telegrambot.flavor`), and an event ``{'_alarm': ...}`` to ``on__alarm``.
-        A flavor without a method is ignored (logged at DEBUG). Override ``handle`` to
-        take every update yourself. A loop looks the methods (and the entries set in
-        :attr:`router`) up when it starts, and calls them directly.
-        """
-        return self.router.route(msg)
-
-    def _flavor_table(self) -> Dict[str, Callable[..., Any]]:
-        """The handlers of the flavors of updates that have one, for a loop to call
-        directly (it knows each update's flavor); :meth:`handle` takes the rest. Empty
-        when ``handle`` is overridden. Looked up when the loop starts."""
-        if type(self).handle is not Bot.handle:
-            return {}
-        from .core.flavor import handler_names, update_flavors
-
-        routing_table = self.router.routing_table
-        custom = set(_custom_keys(routing_table))
-        table: Dict[str, Callable[..., Any]] = {}
-        for flavor in set(update_flavors.values()):
-            if flavor in custom:
-                table[flavor] = routing_table[flavor]
-                continue
-            for name in handler_names(flavor):
-                method = getattr(self, name, None)
-                if callable(method):
-                    table[flavor] = method
-                    break
-        return table
-
-    def _check_handlers(self) -> None:
-        """Raise TypeError when :meth:`handle` would have nowhere to route: the class
-        neither overrides ``handle`` nor defines any ``on_*`` method (so a forgotten
-        callback fails when the loop starts, not once per update)."""
-        if type(self).handle is not Bot.handle:
-            return
-        if any(name.startswith("on_") and callable(getattr(self, name, None)) for name in dir(self)):
-            return
-        router = self._router
-        if router is not None and _custom_keys(router.routing_table):
-            return
-        raise TypeError(
-            "%s has nothing to handle updates with: pass a callback (a function or a routing "
-            "table) to message_loop(), define on_chat_message() or another on_<flavor>() "
-            "method in a subclass, or override handle()" % type(self).__name__
-        )
-
-    @property
-    def scheduler(self) -> Any:
-        """The bot's event scheduler (:class:`telegrambot.scheduler.Scheduler`)."""
-        if self._scheduler is None:
-            with self._scheduler_lock:
-                if self._scheduler is None:
-                    from .scheduler import Scheduler
-
-                    self._scheduler = Scheduler()
-        return self._scheduler
+        return Scheduler()
 
     def message_loop(
         self,
@@ -395,25 +252,6 @@ class Bot(Methods):
         bot_stop(self, timeout)
 
 
-def _transport(given: Any, options: Dict[str, Any]) -> Any:
-    """The bot's transport: ``given``, or the default one made with ``options``."""
-    if given is None:
-        unknown = sorted(set(options) - _OPTIONS)
-        if unknown:
-            raise TypeError("Bot() got an unexpected keyword argument %r" % unknown[0])
-        return Urllib3Transport(**options)
-    if options:
-        raise TypeError(
-            "Bot() got transport= and %s, which are options of the default transport: "
-            "set them on the transport you pass instead" % ", ".join(sorted(options)))
-    missing = [name for name in _TRANSPORT_METHODS if not callable(getattr(given, name, None))]
-    if missing:
-        raise TypeError("transport must have the methods send(), download(), abort_long_poll() "
-                        "and close() (see telegrambot.transport.Transport); %r has no %s"
-                        % (given, ", ".join(m + "()" for m in missing)))
-    return given
-
-
 def _copy(src: Any, write: Callable[[bytes], Any]) -> None:
     """Copy the open binary file ``src`` into ``write``, a chunk at a time."""
     while True:
@@ -426,46 +264,10 @@ def _copy(src: Any, write: Callable[[bytes], Any]) -> None:
 def _download_to_path(transport: Any, request: Request, dest: Any, timeout: TimeoutLike,
                       wrap: Optional[Callable[[Callable[[bytes], Any]], Callable[[bytes], Any]]] = None
                       ) -> Any:
-    """Download into the file at ``dest``, made at the first chunk of a 200 answer (an
-    error answer leaves no file) and removed again if the download fails midway. ``wrap``
-    wraps the function writing the file (to count its bytes)."""
-    opened: list = []
-
-    def write(chunk: bytes) -> None:
-        if not opened:
-            opened.append(open(dest, "wb"))
-        opened[0].write(chunk)
-
-    try:
-        answer = download(transport, request, wrap(write) if wrap else write, timeout)
-        if answer.status == 200 and not opened:
-            opened.append(open(dest, "wb"))  # an empty file
-    except BaseException:
-        if opened:
-            opened[0].close()
-            with contextlib.suppress(OSError):
-                os.unlink(dest)  # no truncated file that looks like a download
-        raise
-    finally:
-        if opened:
-            opened[0].close()
+    """Download into the file at ``dest`` (see :class:`~telegrambot._botbase.PathSink`);
+    ``wrap`` wraps the function writing the file (to count its bytes)."""
+    with PathSink(dest) as sink:
+        answer = download(transport, request, wrap(sink.write) if wrap else sink.write, timeout)
+        sink.finish(answer.status)
     return answer
 
-
-def _rate_limiter(value: Any) -> Any:
-    if value is None or value is False:
-        return None
-    if value is True:
-        from .ratelimit import RateLimiter
-
-        return RateLimiter()
-    if not callable(getattr(value, "call", None)):
-        raise TypeError("rate_limiter must be True, False, None or a RateLimiter, not %r"
-                        % (value,))
-    return value
-
-
-def _custom_keys(routing_table: Dict[Any, Any]) -> list:
-    """The entries of a router's table set from outside (all of them for a plain dict)."""
-    custom = getattr(routing_table, "custom_keys", None)
-    return custom() if custom is not None else list(routing_table)

@@ -45,7 +45,6 @@ exits while a loop still runs and nothing ever waited on it (``run_forever``, ``
 """
 
 import atexit
-import json
 import logging
 import queue
 import sys
@@ -54,9 +53,12 @@ import time
 import weakref
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
+from ._dispatch import QUEUE_SIZE as QUEUE_SIZE  # named here before
+from ._dispatch import Handler, Polling, Routes, Wakeup, in_order, take_queued, unwrap
+from ._dispatch import as_update as _as_update
+from ._dispatch import update_id_of as _update_id
 from .api import redact
 from .core.errorhook import ErrorHook, checked_hook, report
-from .core.flavor import flavor, inner, plain_flavors
 from .core.ordering import RENUMBER_IDLE as DEFAULT_RENUMBER_IDLE
 from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
@@ -73,19 +75,9 @@ log = logging.getLogger(__name__)
 #: than those handed over as a new numbering, not as a late arrival: Telegram numbers
 #: updates afresh after a week without any (the core's default).
 RENUMBER_IDLE = DEFAULT_RENUMBER_IDLE
-#: Most updates the queue that :class:`Webhook` makes for itself holds (``maxsize``).
-QUEUE_SIZE = 1000
-
-Handler = Union[None, Callable[[Dict[str, Any]], Any], Dict[Optional[str], Callable[..., Any]]]
 
 _L = TypeVar("_L", bound="_Loop")
 _W = TypeVar("_W", bound="Webhook")
-
-
-class _Stop:
-    """Put in a source queue by stop(): wakes the loop that owns it."""
-
-    __slots__ = ()
 
 
 # ------------------------------------------------------------------ a bot's receiving state
@@ -141,21 +133,6 @@ def _unregister(loop: "_Loop") -> Optional[threading.Thread]:
         return thread
 
 
-# ------------------------------------------------------------------ parsing
-
-
-def _as_update(data: Any) -> Dict[str, Any]:
-    """A dict update from a dict, or JSON text as str or bytes; ValueError otherwise."""
-    if type(data) is dict:
-        return data
-    if isinstance(data, (str, bytes, bytearray)):
-        data = json.loads(data)
-        if isinstance(data, dict):
-            return data
-        raise ValueError(f"an update must be a JSON object, not {type(data).__name__}")
-    raise ValueError(f"an update must be a dict, str or bytes, not {type(data).__name__}")
-
-
 # ------------------------------------------------------------------ the loops
 
 
@@ -182,54 +159,18 @@ class _Loop:
         self._ended = threading.Event()
         self._ended.set()
         self._lock = threading.Lock()  # one handler call at a time
-        direct: Dict[Any, Callable[..., Any]] = {}
-        if handle is None:
-            check = getattr(bot, "_check_handlers", None)
-            if check is not None:
-                check()  # a bot with nothing to route to fails here, not once per update
-                direct = bot._flavor_table()  # the default router's methods, called directly
-            handle = bot.handle
-        # a function is a routing table with only a default
-        self._table: Dict[Any, Callable[..., Any]] = (
-            dict(handle) if isinstance(handle, dict) else direct
-        )
-        if isinstance(handle, dict):
-            self._default = self._table.get(None) or self._unrouted
-        else:
-            self._default = handle
-        self._unrouted_flavors: set = set()
+        self._routes = Routes(bot, handle)
+        self._pick = self._routes.pick
 
     # -- handling
-
-    def _unrouted(self, msg: Any) -> None:
-        """The default of a routing table without one: skip, saying so once per flavor."""
-        try:
-            flavor_ = flavor(msg)
-        except Exception:
-            flavor_ = None
-        if flavor_ not in self._unrouted_flavors:
-            self._unrouted_flavors.add(flavor_)
-            log.warning(
-                "no handler for flavor %r in the routing table (a None key sets a default); "
-                "such updates are skipped",
-                flavor_,
-            )
 
     def _dispatch(self, update: Dict[str, Any]) -> None:
         """Hand one update's inner object to the handler; never raises."""
         try:
-            for key in update:
-                if key != "update_id":
-                    break
-            else:
-                log.error("update %s carries no object; skipped", update.get("update_id"))
+            picked = self._pick(update)
+            if picked is None:
                 return
-            flavor_ = plain_flavors.get(key)  # most updates: no need to call inner()
-            if flavor_ is None:
-                flavor_, msg = inner(update)
-            else:
-                msg = update[key]
-            fn = self._table.get(flavor_) or self._default
+            fn, msg = picked
             with self._lock:
                 fn(msg)
         except Exception as e:
@@ -238,11 +179,7 @@ class _Loop:
     def _dispatch_event(self, event: Any) -> None:
         """The scheduler's callback: events go through the same handler."""
         try:
-            if type(event) is dict and len(event) == 1:
-                flavor_ = next(iter(event))
-            else:
-                flavor_ = flavor(event)
-            fn = self._table.get(flavor_) or self._default
+            fn = self._routes.pick_event(event)
             with self._lock:
                 fn(event)
         except Exception as e:
@@ -363,11 +300,7 @@ class _Loop:
         return not self._ended.is_set()
 
 
-def _update_id(update: Any) -> Any:
-    return update.get("update_id") if isinstance(update, dict) else None
-
-
-class MessageLoop(_Loop):
+class MessageLoop(Polling, _Loop):
     """Polls getUpdates and hands every update to ``handle`` (default ``bot.handle``).
 
     ``MessageLoop(bot, handle).run_as_thread()`` or ``.run_forever()``; ``stop()`` ends it.
@@ -378,17 +311,6 @@ class MessageLoop(_Loop):
     """
 
     _thread_name = "telegrambot-poll"
-
-    def __init__(self, bot: Any, handle: Handler = None, *,
-                 on_error: Optional[ErrorHook] = None) -> None:
-        super().__init__(bot, handle, on_error=on_error)
-        self._polling = False
-        self._state = PollState()
-
-    @property
-    def offset(self) -> Optional[int]:
-        """The next update_id asked for (updates below it were handled)."""
-        return self._state.offset
 
     def run_as_thread(
         self,
@@ -540,7 +462,7 @@ class Webhook(_Loop):
                 f"source must be a queue (with get() and put()), not {type(source).__name__}"
             )
         self.source = source
-        self._sentinel = _Stop()  # a new one each start: one left behind is not ours
+        self._sentinel = Wakeup()  # a new one each start: one left behind is not ours
         self._woken = False  # the sentinel was put for this stop
         # a stop that ran out of time: nothing more is handed over; what is reported lost
         self._abandon_lock = threading.Lock()
@@ -563,7 +485,7 @@ class Webhook(_Loop):
 
     def _start(self: _W, kwargs: Dict[str, Any]) -> _W:
         if not self.is_alive():  # a running one keeps its own (and super() refuses it)
-            self._sentinel = _Stop()
+            self._sentinel = Wakeup()
             self._woken = False
             self._abandoned = False
             self._reported = set()
@@ -578,16 +500,6 @@ class Webhook(_Loop):
             except (AttributeError, queue.Full):
                 pass  # the loop sees the stop flag with its next update
 
-    def _unwrap(self, item: Any) -> Any:
-        """A queued item that is not a dict: an update as JSON, a wake-up, or junk (None)."""
-        if type(item) is _Stop:
-            return None  # ours, or left by an earlier loop on the same queue
-        try:
-            return _as_update(item)
-        except ValueError as e:
-            log.error("not an update, skipped: %s", e)
-            return None
-
     def _serve(self) -> None:
         get = self.source.get
         dispatch = self._dispatch
@@ -595,7 +507,7 @@ class Webhook(_Loop):
         while not stopping():
             item = get()
             if type(item) is not dict:
-                item = self._unwrap(item)
+                item = unwrap(item)
                 if item is None:
                     continue
             dispatch(item)
@@ -637,7 +549,7 @@ class Webhook(_Loop):
                 final = True
             else:
                 if type(item) is not dict:
-                    item = self._unwrap(item)
+                    item = unwrap(item)
                     if item is None:
                         continue
                 ready = self._ready(item)
@@ -685,18 +597,7 @@ class Webhook(_Loop):
         )
 
     def _take_queued(self) -> List[Dict[str, Any]]:
-        taken: List[Dict[str, Any]] = []
-        get = self.source.get
-        while True:
-            try:
-                item = get(False)
-            except queue.Empty:
-                return taken
-            if type(item) is not dict:
-                item = self._unwrap(item)
-                if item is None:
-                    continue
-            taken.append(item)
+        return take_queued(lambda: self.source.get(False), queue.Empty)
 
     def _note_reported(self, updates: List[Dict[str, Any]]) -> None:
         self._reported.update(id(u) for u in updates)
@@ -747,7 +648,7 @@ class OrderedWebhook(Webhook):
                 else:
                     log.error("update without an integer update_id, skipped: %.200r", item)
             elif item is not _NOTHING:
-                item = self._unwrap(item)
+                item = unwrap(item)
                 if item is not None:
                     for update in self._ready(item):
                         dispatch(update)
@@ -764,13 +665,9 @@ class OrderedWebhook(Webhook):
         self._drain()
 
     def _ready(self, update: Dict[str, Any]) -> List[Dict[str, Any]]:
-        update_id = update.get("update_id")
         reorderer = self._reorderer
-        if type(update_id) is not int or reorderer is None:
-            log.error("update without an integer update_id, skipped: %.200r", update)
-            return []
-        verdict = reorderer.push(update_id, update, time.monotonic())
-        return [update] if not verdict else self._settle(verdict, update_id)
+        assert reorderer is not None
+        return in_order(reorderer, update, time.monotonic())
 
     def _flush(self) -> List[Dict[str, Any]]:
         return self._reorderer.flush() if self._reorderer is not None else []

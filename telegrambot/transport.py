@@ -26,7 +26,6 @@ from typing import (
     Callable,
     Dict,
     Iterator,
-    NamedTuple,
     Optional,
     Protocol,
     Tuple,
@@ -43,6 +42,7 @@ from urllib3.exceptions import ProxyError as _ProxyError
 from urllib3.exceptions import ReadTimeoutError as _ReadTimeoutError
 from urllib3.exceptions import SSLError as _SSLError
 
+from .core.answer import Answer
 from .core.redact import redact, redact_record, scrub_exception
 from .core.request import CHUNK_SIZE, Endpoint, Request
 from .core.requestlog import body_size, download_note, request_note
@@ -60,13 +60,6 @@ TimeoutLike = Union[None, float, urllib3.Timeout]
 #: Timeouts of an ordinary call unless the transport or the call says otherwise.
 DEFAULT_TIMEOUT = urllib3.Timeout(connect=10.0, read=60.0)
 _NO_RETRIES = urllib3.Retry(total=False, redirect=False)
-
-
-class Answer(NamedTuple):
-    """An HTTP answer as a transport hands it back: its status and its (decoded) body."""
-
-    status: int
-    data: bytes
 
 
 @runtime_checkable

@@ -1,6 +1,13 @@
+import threading
+
 import pytest
 
-from telegrambot.testing.pytest_plugin import check_no_thread_leak, library_threads
+from telegrambot.testing.pytest_plugin import (
+    check_no_task_leak,
+    check_no_thread_leak,
+    library_tasks,
+    library_threads,
+)
 
 pytest_plugins = ["pytester"]  # tests of the pytest plugin run pytest inside pytest
 
@@ -62,3 +69,119 @@ def make_self_signed(directory):
 def self_signed_cert(tmp_path):
     """(certfile, keyfile) of a fresh self-signed certificate for 127.0.0.1."""
     return make_self_signed(tmp_path)
+
+
+# ------------------------------------------------------------------ both runtimes
+
+
+class _Synced:
+    """A sync face of an object of the asyncio runtime: each method call runs in the
+    runtime's event loop (awaited there if it gives an awaitable), from the test's thread.
+    So a scenario written once drives the real asyncio Bot, over aiohttp, as it drives the
+    threaded one. Call it from the test's thread, never from a handler (the loop's thread)."""
+
+    def __init__(self, runtime, target):
+        self._runtime = runtime
+        self._target = target
+
+    def __getattr__(self, name):
+        value = getattr(self._target, name)
+        if callable(value) and not isinstance(value, type):
+            return lambda *args, **kwargs: self._runtime.call(value, *args, **kwargs)
+        return self._runtime.wrap(value)
+
+    def __repr__(self):
+        return "<synced %r>" % (self._target,)
+
+
+class ThreadedRuntime:
+    """The threaded runtime as the ``runtime`` fixture gives it."""
+
+    name = "threaded"
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.made = []
+
+    def make_bot(self, **kwargs):
+        from telegrambot.bot import Bot
+
+        kwargs.setdefault("api_url", self.emulator.api_url)
+        bot = Bot(kwargs.pop("token", self.emulator.token), **kwargs)
+        self.made.append(bot)
+        return bot
+
+    def close(self):
+        for bot in self.made:
+            bot.stop()
+            bot.close_connections()
+
+
+class AsyncRuntime(ThreadedRuntime):
+    """The asyncio runtime, its event loop running on a thread of the test (not a
+    ``telegrambot-`` one); at close, every ``telegrambot-`` task must have ended."""
+
+    name = "async"
+
+    def __init__(self, emulator):
+        import asyncio
+
+        pytest.importorskip("aiohttp")
+        super().__init__(emulator)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="test-event-loop",
+                                       daemon=True)
+        self.thread.start()
+        self.before = self.call(library_tasks)
+
+    def call(self, fn, *args, **kwargs):
+        import asyncio
+        import inspect
+
+        async def run():
+            result = fn(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+        return self.wrap(asyncio.run_coroutine_threadsafe(run(), self.loop).result(30))
+
+    def wrap(self, value):
+        if type(value).__module__.startswith("telegrambot.aio"):
+            return _Synced(self, value)
+        return value
+
+    def make_bot(self, **kwargs):
+        from telegrambot.aio import Bot
+
+        kwargs.setdefault("api_url", self.emulator.api_url)
+        bot = self.call(Bot, kwargs.pop("token", self.emulator.token), **kwargs)
+        self.made.append(bot)
+        return bot
+
+    def close(self):
+        try:
+            super().close()
+            self.call(check_no_task_leak, self.before)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self.loop.close()
+
+
+@pytest.fixture(params=["threaded", "async"])
+def runtime(request, emulator):
+    """Each runtime in turn: ``runtime.make_bot(**kwargs)`` gives a bot on the emulator
+    with the threaded Bot's sync face (for the asyncio one, each call runs in its event
+    loop); ``runtime.name``. What the bots started is stopped after the test."""
+    made = (ThreadedRuntime if request.param == "threaded" else AsyncRuntime)(emulator)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def rbot(runtime):
+    """A bot of each runtime on the emulator (see ``runtime``)."""
+    return runtime.make_bot()

@@ -19,60 +19,14 @@ import urllib3
 
 import telegrambot
 from telegrambot import api
-from telegrambot import namedtuple as nt
 from telegrambot.bot import Bot
 from telegrambot.exception import (
     BadHTTPResponse,
-    BotWasBlockedError,
-    ChatNotFoundError,
-    MessageToEditNotFoundError,
-    MigratedToSupergroupChatError,
     NetworkError,
     RequestTimeout,
     TelegramBotException,
     TelegramError,
-    TelepotException,
-    TooManyRequestsError,
-    UnauthorizedError,
 )
-
-
-def test_get_me_returns_a_plain_dict(bot, emulator):
-    me = bot.getMe()
-    assert isinstance(me, dict)
-    assert me["id"] == bot.id and me["is_bot"] is True
-    assert bot.get_me() == me
-
-
-def test_send_message_sends_json_and_returns_the_message(bot, emulator):
-    alice = emulator.user("Alice")
-    msg = bot.sendMessage(alice.id, "hello", parse_mode="HTML", disable_notification=True)
-    assert msg["text"] == "hello" and msg["chat"]["id"] == alice.id
-    record = emulator.requests[-1]
-    assert record.method == "sendMessage"
-    assert record.params == {"chat_id": alice.id, "text": "hello", "parse_mode": "HTML", "disable_notification": True}
-    assert record.content_type == "application/json"
-    assert alice.received()[-1]["text"] == "hello"
-
-
-def test_objects_are_serialised_with_none_dropped(bot, emulator):
-    alice = emulator.user("Alice")
-    markup = nt.InlineKeyboardMarkup(inline_keyboard=[[nt.InlineKeyboardButton(text="Yes", callback_data="y")]])
-    msg = bot.send_message(alice.id, "pick", reply_markup=markup)
-    assert msg["reply_markup"] == {"inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}
-    bot.sendMessage(alice.id, "plain", reply_markup={"inline_keyboard": [[{"text": "No", "callback_data": "n", "url": None}]]})
-    assert emulator.requests[-1].params["reply_markup"] == {"inline_keyboard": [[{"text": "No", "callback_data": "n"}]]}
-
-
-def test_datetime_and_timedelta_become_numbers(bot, emulator):
-    group = emulator.supergroup("Team")
-    alice = emulator.user("Alice")
-    alice.join(group)
-    until = datetime.datetime(2031, 5, 6, tzinfo=datetime.timezone.utc)
-    bot.banChatMember(group.id, alice.id, until_date=until)
-    assert emulator.requests[-1].params["until_date"] == int(until.timestamp())
-    bot.sendPoll(group.id, "Q?", [{"text": "a"}, {"text": "b"}], open_period=datetime.timedelta(minutes=2))
-    assert emulator.requests[-1].params["open_period"] == 120
 
 
 def test_a_naive_datetime_is_local_time(bot, emulator):
@@ -83,93 +37,12 @@ def test_a_naive_datetime_is_local_time(bot, emulator):
     assert emulator.requests[-1].params["until_date"] == 1900000000
 
 
-def test_deprecated_parameters_are_accepted(bot, emulator):
-    alice = emulator.user("Alice")
-    first = bot.sendMessage(alice.id, "one")
-    bot.sendMessage(alice.id, "two", reply_to_message_id=first["message_id"], disable_web_page_preview=True)
-    params = emulator.requests[-1].params
-    assert params["reply_to_message_id"] == first["message_id"]
-    assert params["disable_web_page_preview"] is True
-
-
-def test_api_kwargs_pass_new_parameters_and_typos_still_fail(bot, emulator):
-    alice = emulator.user("Alice")
-    bot.sendMessage(alice.id, "x", api_kwargs={"a_parameter_from_api_11": {"deep": [1]}})
-    assert emulator.requests[-1].params["a_parameter_from_api_11"] == {"deep": [1]}
-    count = len(emulator.requests)
-    with pytest.raises(TypeError):
-        bot.sendMessage(alice.id, "x", parse_mod="HTML")
-    assert len(emulator.requests) == count
-
-
-def test_request_calls_any_method_by_name(bot, emulator):
-    alice = emulator.user("Alice")
-    msg = bot.request("sendMessage", {"chat_id": alice.id, "text": "by name"})
-    assert msg["text"] == "by name"
-
-
-def test_missing_or_none_required_argument_fails_before_sending(bot, emulator):
-    count = len(emulator.requests)
-    with pytest.raises(TypeError):
-        bot.sendMessage(1)
-    with pytest.raises(TypeError, match="text"):
-        bot.sendMessage(1, None)
-    assert len(emulator.requests) == count
-
-
 # ------------------------------------------------------------------ uploads
 
 
 def _upload_bytes(emulator):
     record = emulator.requests[-1]
     return {name: (f[1] if isinstance(f, tuple) else f) for name, f in record.files.items()}
-
-
-def test_upload_forms_bytes_path_file_and_named_tuple(bot, emulator, tmp_path):
-    alice = emulator.user("Alice")
-    path = tmp_path / "cat.jpg"
-    path.write_bytes(b"\xff\xd8 fake jpeg")
-    for value, data in [
-        (b"raw bytes", b"raw bytes"),
-        (path, b"\xff\xd8 fake jpeg"),
-        (open(path, "rb"), b"\xff\xd8 fake jpeg"),
-        (("named.png", io.BytesIO(b"png data")), b"png data"),
-    ]:
-        msg = bot.sendPhoto(alice.id, value, caption="c")
-        assert msg["photo"], msg
-        assert data in _upload_bytes(emulator).values()
-        assert emulator.requests[-1].content_type.startswith("multipart/form-data")
-        if hasattr(value, "close"):
-            value.close()
-    record = emulator.requests[-1]
-    assert record.files["photo"][0] == "named.png"
-    assert record.params["caption"] == "c"
-
-
-def test_a_string_is_sent_as_a_file_id_or_url(bot, emulator):
-    alice = emulator.user("Alice")
-    first = bot.sendDocument(alice.id, b"doc bytes")
-    file_id = first["document"]["file_id"]
-    bot.sendDocument(alice.id, file_id)
-    record = emulator.requests[-1]
-    assert record.params["document"] == file_id and not record.files
-    assert record.content_type == "application/json"
-
-
-def test_media_inside_objects_go_as_attach_parts(bot, emulator):
-    alice = emulator.user("Alice")
-    media = [
-        nt.InputMediaPhoto(media=b"first photo", caption="one"),
-        {"type": "photo", "media": ("second.jpg", io.BytesIO(b"second photo"))},
-    ]
-    msgs = bot.sendMediaGroup(alice.id, media)
-    assert len(msgs) == 2
-    record = emulator.requests[-1]
-    sent = record.params["media"]
-    assert sent[0]["media"].startswith("attach://") and sent[1]["media"].startswith("attach://")
-    files = _upload_bytes(emulator)
-    assert files[sent[0]["media"][len("attach://"):]] == b"first photo"
-    assert files[sent[1]["media"][len("attach://"):]] == b"second photo"
 
 
 def test_large_upload_is_streamed_and_arrives_whole(bot, emulator, tmp_path):
@@ -190,41 +63,6 @@ def test_large_upload_is_streamed_and_arrives_whole(bot, emulator, tmp_path):
     out = io.BytesIO()
     bot.download_file(msg["document"]["file_id"], out)
     assert out.getvalue() == blob
-
-
-def test_download_to_a_path(bot, emulator, tmp_path):
-    alice = emulator.user("Alice")
-    msg = bot.sendDocument(alice.id, ("notes.txt", b"some notes"))
-    dest = tmp_path / "copy.txt"
-    bot.download_file(msg["document"]["file_id"], str(dest))
-    assert dest.read_bytes() == b"some notes"
-
-
-def test_unreadable_file_fails_before_sending(bot, emulator, tmp_path):
-    count = len(emulator.requests)
-    with pytest.raises(FileNotFoundError):
-        bot.sendDocument(1, tmp_path / "missing.bin")
-    with pytest.raises(TypeError, match="binary"):
-        with open(__file__) as text_file:
-            bot.sendDocument(1, text_file)
-    assert len(emulator.requests) == count
-
-
-def test_a_failed_call_puts_file_objects_back_so_it_can_be_retried(bot, emulator, tmp_path):
-    alice = emulator.user("Alice")
-    path = tmp_path / "report.bin"
-    path.write_bytes(b"HEADER" + b"payload " * 10000)
-    with open(path, "rb") as on_disk:
-        on_disk.seek(6)  # sent from where the file is, not from its start
-        in_memory = io.BytesIO(b"HEADERsmall payload")
-        in_memory.seek(6)
-        media = [{"type": "document", "media": on_disk}, {"type": "document", "media": ("b.bin", in_memory)}]
-        emulator.inject("sendMediaGroup", "retry_after", seconds=1)
-        with pytest.raises(TooManyRequestsError):
-            bot.sendMediaGroup(alice.id, media)
-        assert (on_disk.tell(), in_memory.tell()) == (6, 6)
-        bot.sendMediaGroup(alice.id, media)
-    assert sorted(_upload_bytes(emulator).values()) == [b"payload " * 10000, b"small payload"]
 
 
 def test_empty_and_non_seekable_uploads(bot, emulator, tmp_path):
@@ -275,97 +113,7 @@ def test_local_mode_sends_paths_as_file_uris(emulator, tmp_path):
 # ------------------------------------------------------------------ msg_identifier
 
 
-def test_msg_identifier_forms(bot, emulator):
-    alice = emulator.user("Alice")
-    sent = bot.sendMessage(alice.id, "before")
-    edited = bot.editMessageText((alice.id, sent["message_id"]), "after")
-    assert edited["text"] == "after"
-    assert emulator.requests[-1].params["chat_id"] == alice.id
-    bot.editMessageText(sent, "from the dict")  # a message dict works as its identifier
-    assert emulator.transcript(alice.chat)[-1]["text"] == "from the dict"
-    for form in [("inline-1",), "inline-1"]:
-        try:
-            bot.editMessageReplyMarkup(form, reply_markup={"inline_keyboard": []})
-        except TelegramError:
-            pass
-        params = emulator.requests[-1].params
-        assert params["inline_message_id"] == "inline-1" and "chat_id" not in params
-    assert bot.deleteMessage((alice.id, sent["message_id"])) is True
-
-
-def test_wrong_msg_identifier_shapes_fail_before_sending(bot, emulator):
-    count = len(emulator.requests)
-    with pytest.raises(ValueError, match="msg_identifier"):
-        bot.editMessageText((1, 2, 3), "x")
-    with pytest.raises(ValueError, match="msg_identifier"):
-        bot.deleteMessage("inline-only")  # deleteMessage has no inline form
-    with pytest.raises(ValueError, match="msg_identifier"):
-        bot.editMessageText(42, "x")
-    for wrong in [(None, 5), (1, None), (1, True), ("", 5), ("",), ""]:
-        with pytest.raises(ValueError, match="msg_identifier"):
-            bot.editMessageText(wrong, "x")
-    assert len(emulator.requests) == count
-
-
-def test_telepot_era_aliases(bot, emulator):
-    group = emulator.supergroup("Old names")
-    alice = emulator.user("Alice")
-    alice.join(group)
-    assert bot.kickChatMember(group.id, alice.id) is True
-    assert emulator.requests[-1].method == "banChatMember"
-    assert isinstance(bot.getChatMembersCount(group.id), int)
-    assert emulator.requests[-1].method == "getChatMemberCount"
-    assert Bot.kick_chat_member is Bot.banChatMember
-
-
 # ------------------------------------------------------------------ errors
-
-
-def test_error_answers_become_specific_exceptions(bot, emulator):
-    alice = emulator.user("Alice")
-    emulator.inject("sendMessage", "error", error_code=403, description="Forbidden: bot was blocked by the user")
-    with pytest.raises(BotWasBlockedError) as info:
-        bot.sendMessage(alice.id, "x")
-    assert info.value.error_code == 403 and "blocked" in info.value.description
-    assert isinstance(info.value, TelepotException) and isinstance(info.value, TelegramBotException)
-
-    emulator.inject("sendMessage", "retry_after", seconds=7)
-    with pytest.raises(TooManyRequestsError) as info:
-        bot.sendMessage(alice.id, "x")
-    assert info.value.retry_after == 7 and info.value.error_code == 429
-
-    emulator.inject(
-        "sendMessage",
-        "error",
-        error_code=400,
-        description="Bad Request: group chat was upgraded to a supergroup chat",
-        parameters={"migrate_to_chat_id": -1001234},
-    )
-    with pytest.raises(MigratedToSupergroupChatError) as info:
-        bot.sendMessage(alice.id, "x")
-    assert info.value.migrate_to_chat_id == -1001234
-
-    with pytest.raises(ChatNotFoundError):
-        bot.sendMessage(-999999, "nobody")
-    with pytest.raises(MessageToEditNotFoundError):
-        bot.editMessageText((alice.id, 987654), "x")
-
-
-def test_a_user_subclass_is_picked_by_its_pattern(bot, emulator):
-    class ThreadNotFound(TelegramError):
-        DESCRIPTION_PATTERNS = ["message thread not found"]
-
-    emulator.inject("sendMessage", "error", error_code=400, description="Bad Request: message thread not found")
-    with pytest.raises(ThreadNotFound):
-        bot.sendMessage(1, "x")
-
-
-def test_html_502_is_bad_http_response(bot, emulator):
-    emulator.inject("getMe", "html502")
-    with pytest.raises(BadHTTPResponse) as info:
-        bot.getMe()
-    assert info.value.status == 502 and "<html" in info.value.text.lower()
-    assert bot.getMe()["is_bot"]  # the next call works
 
 
 def test_dropped_connection_is_a_network_error_with_cause(bot, emulator):
@@ -407,13 +155,6 @@ def test_get_updates_timeout_is_the_long_poll_not_the_request_timeout(emulator):
         assert updates and updates[0]["message"]["text"] == "late"
     finally:
         bot.close_connections()
-
-
-def test_wrong_token_is_unauthorized(emulator):
-    bot = Bot("999:wrong-token-wrong-token", api_url=emulator.api_url)
-    with pytest.raises(UnauthorizedError) as info:
-        bot.getMe()
-    assert info.value.error_code == 401
 
 
 def test_fifty_threads_send_at_once(bot, emulator):

@@ -43,7 +43,8 @@ def test_generated_code_is_up_to_date_with_the_facts_file():
     with open(FACTS_PATH, encoding="utf-8") as f:
         raw = f.read()
     expected = generate.outputs(raw)
-    assert {"telegrambot/core/methods.py", "telegrambot/_methods.py", "telegrambot/namedtuple.py",
+    assert {"telegrambot/core/methods.py", "telegrambot/_methods.py", "telegrambot/aio/_methods.py",
+            "telegrambot/namedtuple.py",
             "telegrambot/botapi.json"} <= set(expected)
     for name, text in expected.items():
         with open(os.path.join(ROOT, name), encoding="utf-8") as f:

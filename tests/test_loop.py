@@ -12,12 +12,12 @@ import threading
 import time
 
 import pytest
-from test_flavor import expected_flavor, sample
+from test_flavor import sample
 
 from telegrambot import Bot
 from telegrambot import loop as loop_module
-from telegrambot._flavor import flavor, glance, is_event
-from telegrambot.exception import BadHTTPResponse, TelegramError, UnauthorizedError
+from telegrambot._flavor import flavor, is_event
+from telegrambot.exception import BadHTTPResponse, TelegramError
 from telegrambot.loop import MessageLoop, OrderedWebhook, Webhook
 
 ALL_TYPES = None  # filled lazily from the emulator's facts
@@ -71,32 +71,6 @@ def update(update_id, text="x"):
 # ------------------------------------------------------------------ polling
 
 
-def test_every_update_type_reaches_the_handler_with_its_flavor(emulator, bot):
-    types = emulator.facts.update_types
-    for t in types:
-        emulator.push_update(t, sample(t))
-    rec = Recorder()
-    bot.message_loop(rec, allowed_updates=types)
-    rec.wait(len(types))
-    flavors = [flavor(m) for m in rec.items]
-    assert flavors == [expected_flavor(t) for t in types]
-    for msg, fl in zip(rec.items, flavors):
-        assert isinstance(glance(msg, flavor=fl), tuple)
-    assert "my_chat_member" in flavors and "chat_member" in flavors
-
-
-def test_routing_table_gets_updates_and_events(emulator, bot):
-    alice = emulator.user("Alice")
-    chats, events, rest = Recorder(), Recorder(), Recorder()
-    bot.message_loop({"chat": chats, "_alarm": events, None: rest})
-    alice.send("hello")
-    emulator.push_update("poll_answer", sample("poll_answer"))
-    bot.scheduler.event_later(0.01, {"_alarm": {"n": 1}})
-    assert chats.wait(1)[0]["text"] == "hello"
-    assert events.wait(1) == [{"_alarm": {"n": 1}}]
-    assert flavor(rest.wait(1)[0]) == "poll_answer"
-
-
 def test_default_callback_is_bot_handle(emulator):
     rec = Recorder()
 
@@ -111,19 +85,6 @@ def test_default_callback_is_bot_handle(emulator):
         assert rec.wait(1)[0]["text"] == "hi"
     finally:
         bot.stop()
-
-
-def test_handler_exception_is_logged_and_the_loop_goes_on(emulator, bot, caplog):
-    alice = emulator.user("Alice")
-    rec = Recorder(fail_on=lambda m: m.get("text") == "boom")
-    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
-        bot.message_loop(rec)
-        alice.send("boom")
-        alice.send("after")
-        assert [m["text"] for m in rec.wait(2)] == ["boom", "after"]
-    failures = [r for r in caplog.records if r.exc_info]
-    assert failures and "on purpose" in str(failures[0].exc_info[1])
-    assert "on purpose" in caplog.text
 
 
 def test_events_and_updates_are_never_handled_at_once(emulator, bot):
@@ -159,105 +120,7 @@ def push_messages(emulator, n, start=0):
     ]
 
 
-FAULTS = [
-    ("html502", {}),
-    ("drop", {}),
-    ("error", {"error_code": 500, "description": "Internal Server Error"}),
-    ("error", {"error_code": 502, "description": "Bad Gateway"}),
-    ("delay", {"seconds": 0.2}),
-]
-
-
-@pytest.mark.parametrize(
-    "kind, options", FAULTS, ids=[f"{k}-{o.get('error_code', '')}" for k, o in FAULTS]
-)
-def test_faults_lose_and_repeat_nothing(emulator, bot, kind, options):
-    first = push_messages(emulator, 5)
-    emulator.inject("getUpdates", kind, times=2, **options)
-    rec = Recorder()
-    bot.message_loop(rec, timeout=1)
-    rec.wait(5)
-    emulator.inject("getUpdates", kind, times=2, **options)
-    second = push_messages(emulator, 5, start=5)
-    rec.wait(10)
-    marker = push_messages(emulator, 1, start=10)  # a repeat would come before it
-    delivered = [m["message_id"] for m in rec.wait(11)]
-    assert delivered == list(range(1, 12))
-    assert len(first + second + marker) == len(delivered)
-
-
-def test_retry_after_is_waited(emulator, bot, caplog):
-    push_messages(emulator, 2)
-    emulator.inject("getUpdates", "retry_after", seconds=1)
-    rec = Recorder()
-    start = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
-        bot.message_loop(rec)
-        rec.wait(2)
-    assert time.monotonic() - start >= 1.0
-    assert "waiting 1 s" in caplog.text
-    push_messages(emulator, 1, start=2)  # a repeat would come before it
-    assert [m["message_id"] for m in rec.wait(3)] == [1, 2, 3]
-
-
-def test_conflict_is_explained_and_retried(emulator, bot, caplog):
-    push_messages(emulator, 3)
-    emulator.inject(
-        "getUpdates",
-        "error",
-        times=2,
-        error_code=409,
-        description="Conflict: can't use getUpdates method while webhook is active",
-    )
-    rec = Recorder()
-    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
-        bot.message_loop(rec)
-        rec.wait(3)
-    assert [m["message_id"] for m in rec.items] == [1, 2, 3]
-    assert "deleteWebhook" in caplog.text
-
-
-def test_a_rejected_token_ends_the_loop(emulator, caplog):
-    bad = Bot("999:not-the-token", api_url=emulator.api_url)
-    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
-        loop = bad.message_loop(Recorder())
-        loop.join(5)
-    assert not loop.is_alive()
-    assert isinstance(loop.exception, UnauthorizedError)
-    assert "check the token" in caplog.text
-    assert "not-the-token" not in caplog.text
-    bad.stop()
-    with pytest.raises(UnauthorizedError):
-        bad.message_loop(Recorder(), run_forever=True)
-    bad.stop()
-
-
 # ------------------------------------------------------------------ stopping
-
-
-def test_stop_in_the_middle_of_a_long_poll(emulator, bot):
-    loop = bot.message_loop(Recorder(), timeout=20)
-    emulator.wait_for_request("getUpdates")  # the long poll is waiting on the server
-    assert loop.is_alive()
-    start = time.monotonic()
-    bot.stop()
-    assert time.monotonic() - start < 2.0
-    assert library_threads() == []
-    assert not loop.is_alive()
-
-
-def test_stopped_bot_does_not_get_handled_updates_again(emulator, bot):
-    push_messages(emulator, 3)
-    rec = Recorder()
-    bot.message_loop(rec)
-    rec.wait(3)
-    bot.stop()
-    push_messages(emulator, 1, start=3)
-    again = Recorder()
-    bot.message_loop(again)
-    assert [m["message_id"] for m in again.wait(1)] == [4]
-    push_messages(emulator, 1, start=4)
-    assert [m["message_id"] for m in again.wait(2)] == [4, 5]
 
 
 def test_stop_from_inside_a_handler(emulator, bot):
@@ -282,18 +145,6 @@ def test_stop_from_inside_a_handler(emulator, bot):
     assert loop.join(2)
     assert stop_took[0] < 1.0
     assert sum(not is_event(m) for m in rec.items) == 1
-
-
-def test_message_loop_twice_is_refused(emulator, bot):
-    rec = Recorder()
-    loop = bot.message_loop(rec, timeout=1)
-    with pytest.raises(RuntimeError, match="already polling"):
-        bot.message_loop(Recorder())  # two pollers would each get every update
-    with pytest.raises(RuntimeError, match="already polling"):
-        MessageLoop(bot, Recorder()).run_as_thread()
-    push_messages(emulator, 3)
-    assert [m["message_id"] for m in rec.wait(3)] == [1, 2, 3]
-    assert loop.is_alive()
 
 
 def test_handler_that_stops_and_restarts_polling_gets_no_update_twice(emulator, bot):

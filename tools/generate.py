@@ -5,14 +5,15 @@ Usage::
     python tools/generate.py [path/to/botapi.json]     # default: ../shared/botapi/botapi.json
 
 Outputs (see :func:`outputs`): ``telegrambot/core/methods.py`` (the method table, I/O-free),
-``telegrambot/_methods.py`` (one method of the threaded ``Bot`` per Bot API method) and
-``telegrambot/namedtuple.py``. They are committed; tests/test_generated.py fails when they
+``telegrambot/_methods.py`` (one method of the threaded ``Bot`` per Bot API method),
+``telegrambot/aio/_methods.py`` (the same methods as coroutines, for ``telegrambot.aio.Bot``)
+and ``telegrambot/namedtuple.py``. They are committed; tests/test_generated.py fails when they
 differ from what this script would write today. The facts file is also copied to
 telegrambot/botapi.json, which the emulator reads at run time.
 
 The methods are written from one template for either runtime: ``methods_module(facts,
 asynchronous=True)`` writes the same methods as ``async def`` awaiting ``self._call`` (for
-an asyncio Bot), never derived from the threaded file.
+the asyncio Bot), never derived from the threaded file.
 """
 
 import json
@@ -548,6 +549,7 @@ def outputs(raw: str) -> Dict[str, str]:
     return {
         "telegrambot/core/methods.py": method_table_module(facts),
         "telegrambot/_methods.py": methods_module(facts),
+        "telegrambot/aio/_methods.py": methods_module(facts, asynchronous=True),
         "telegrambot/namedtuple.py": namedtuple_module(facts),
         "telegrambot/botapi.json": raw,
     }

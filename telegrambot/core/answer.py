@@ -9,12 +9,19 @@ exception: a description or page that quotes a URL is redacted.
 """
 
 import json
-from typing import Any, NoReturn, Optional
+from typing import Any, NamedTuple, NoReturn, Optional
 
 from ..exception import BadHTTPResponse, error_class_for
 from .redact import redact
 
-__all__ = ["parse_answer", "raise_download_error"]
+__all__ = ["Answer", "parse_answer", "raise_download_error"]
+
+
+class Answer(NamedTuple):
+    """An HTTP answer as a transport hands it back: its status and its (decoded) body."""
+
+    status: int
+    data: bytes
 
 
 def parse_answer(status: int, data: bytes, response: Any = None, method: Optional[str] = None) -> Any:

@@ -33,13 +33,50 @@ Which calls count (:func:`counts`):
 
 A call's chat (:func:`target_of`) is its ``chat_id``: a positive id is a private chat, a
 negative id or an ``@username`` a group, supergroup or channel (all under the group limit).
+
+A rate limiter's decisions are here too, for both runtimes' limiters to drive:
+:class:`LimiterRules` (its settings and counters) and :class:`Attempt` (one call: how long
+it must wait to fit the limits, and after a failure whether to repeat it and when). The
+runtime's limiter only waits (``time.sleep`` or ``asyncio.sleep``), locks and logs.
 """
 
+import contextlib
+import contextvars
 import math
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    ContextManager,
+    Dict,
+    Generator,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
+
+from ..exception import (
+    BadHTTPResponse,
+    ConnectError,
+    FloodWaitTooLong,
+    NetworkError,
+    RetryAfterTooLong,
+    ServerError,
+    TooManyRequests,
+)
+from .notes import Note
 
 __all__ = [
+    "Attempt",
     "DEFAULT_LIMITS",
+    "check_max_wait",
+    "LimiterRules",
+    "PASS_THROUGH",
+    "Retry",
+    "SEND",
     "EDITS",
     "NOT_MESSAGES",
     "FloodLimits",
@@ -278,3 +315,219 @@ class FloodState:
         self._until_sweep = self.SWEEP_EVERY
         self._chats = {k: b for k, b in self._chats.items() if b.full_at > now}
         self._holds = {k: t for k, t in self._holds.items() if t > now}
+
+
+# ---------------------------------------------------------------- a rate limiter's decisions
+
+#: Methods a rate limiter leaves alone (the polling loop handles its own errors).
+PASS_THROUGH = frozenset({"getUpdates"})
+
+
+_UNSET: Any = object()
+
+
+class _Send:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SEND"
+
+
+#: The step of a :meth:`LimiterRules.plan` that says: make the call now.
+SEND: Any = _Send()
+
+#: What :meth:`LimiterRules.plan` gives: seconds to wait, or :data:`SEND`.
+Plan = Generator[Any, None, None]
+
+
+class LimiterRules:
+    """A rate limiter's settings, checked, with its state and counters; the runtimes'
+    ``RateLimiter`` classes derive from it and add the waiting.
+
+    :param limits: the limits to keep (:class:`FloodLimits`; Telegram's by default). Raise
+        ``overall`` if @BotSupport raised your bot's limit.
+    :param headroom: seconds' worth of each burst left unused, so that calls that reach
+        Telegram closer together than they left (network jitter) still fit.
+    :param max_retries: times a call answered 429 is made again before the 429 is raised.
+    :param max_wait: the longest a call may be held (for the limits, or a ``retry_after``)
+        before :class:`~telegrambot.exception.FloodWaitTooLong` is raised instead; None:
+        no limit.
+    :param network_retries: times a failed call that is safe to repeat is made again.
+    :param backoff: the first wait before such a retry (doubled each time, at most
+        ``max_backoff``).
+    """
+
+    def __init__(
+        self,
+        limits: FloodLimits = DEFAULT_LIMITS,
+        *,
+        headroom: float = 0.5,
+        max_retries: int = 3,
+        max_wait: Optional[float] = 60.0,
+        network_retries: int = 2,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+    ) -> None:
+        if max_retries < 0 or network_retries < 0:
+            raise ValueError("max_retries and network_retries must be 0 or more")
+        check_max_wait(max_wait)
+        if headroom < 0 or backoff < 0 or max_backoff < 0:
+            raise ValueError("headroom, backoff and max_backoff must be 0 or more seconds")
+        self.limits = limits
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._state = FloodState(limits, headroom)
+        #: Counters, for monitoring: calls held for the limits, 429s waited out, network
+        #: retries made. Read them as they are; they only grow.
+        self.waits = 0
+        self.retries_after_429 = 0
+        self.network_retries_made = 0
+        # a thread's or task's own max_wait (limit_wait); a task inherits its maker's
+        self._own_max_wait: contextvars.ContextVar[Any] = contextvars.ContextVar(
+            "max_wait", default=_UNSET)
+
+    @contextlib.contextmanager
+    def limit_wait(self, max_wait: Optional[float]) -> Iterator[None]:
+        """Within the ``with`` block, the calls of this thread (or asyncio task) wait at
+        most ``max_wait`` seconds (None: as long as it takes) instead of ``max_wait``."""
+        check_max_wait(max_wait)
+        token = self._own_max_wait.set(max_wait)
+        try:
+            yield
+        finally:
+            self._own_max_wait.reset(token)
+
+    def _max_wait(self) -> Optional[float]:
+        found = self._own_max_wait.get()
+        return self.max_wait if found is _UNSET else found
+
+    def __repr__(self) -> str:
+        return "<%s %r>" % (type(self).__name__, self.limits)
+
+    def plan(self, method: str, params: Mapping[str, Any], clock: Callable[[], float], lock: ContextManager[Any], logger: Any) -> Plan:
+        """One call under these rules, as the steps a runtime's limiter follows.
+
+        The generator yields seconds to wait (then ask for the next step with ``next()``)
+        or :data:`SEND`: make the call now. If it raised, ``throw()`` its exception in: the
+        next step comes back (a retry), or the exception (or the RetryAfterTooLong it
+        became) is raised out of ``throw()``. If it returned, the plan is over. ``clock``
+        gives the monotonic time, ``lock`` is held while the rules' state changes (a
+        thread lock, or a null context in one event loop), ``logger`` logs the retries.
+        FloodWaitTooLong comes out of a step when the call would be held too long."""
+        attempt = Attempt(self, method, params, self._max_wait())
+        while True:
+            if attempt.paced():
+                while True:
+                    with lock:
+                        wait = attempt.wait(clock())
+                    if wait <= 0:
+                        break
+                    yield wait
+            try:
+                yield SEND
+                return
+            except Exception as e:
+                with lock:
+                    retry = attempt.failed(e, clock())
+                if retry is None:
+                    raise
+            retry.note.log(logger)
+            if retry.delay:
+                yield retry.delay
+
+
+
+def check_max_wait(max_wait: Optional[float]) -> None:
+    """ValueError unless ``max_wait`` is None or 0 or more seconds."""
+    if max_wait is not None and max_wait < 0:
+        raise ValueError("max_wait must be None or 0 or more seconds")
+
+
+class Retry(NamedTuple):
+    """After a failed attempt: wait ``delay`` seconds (on top of the pacing), log ``note``,
+    and make the call again."""
+
+    delay: float
+    note: Note
+
+
+class Attempt:
+    """One call made under a limiter's rules (``rules``, a :class:`LimiterRules`), with
+    ``max_wait`` the longest it may be held. Not thread-safe: a threaded limiter calls
+    :meth:`wait` and :meth:`failed` under its lock (they change its state and counters).
+    """
+
+    __slots__ = ("rules", "method", "target", "max_wait", "not_before", "answered_429",
+                 "failed_network", "started")
+
+    def __init__(self, rules: LimiterRules, method: str, params: Mapping[str, Any],
+                 max_wait: Optional[float]) -> None:
+        self.rules = rules
+        self.method = method
+        self.target = target_of(method, params)
+        self.max_wait = max_wait
+        self.not_before = 0.0  # no attempt before this time (after a 429)
+        self.answered_429 = 0
+        self.failed_network = 0
+        self.started: Optional[float] = None  # when the call was first held
+
+    def paced(self) -> bool:
+        """Whether the call must ask :meth:`wait` before it goes (else it may go at once)."""
+        return self.target is not None or bool(self.not_before) or self.rules._state.holding
+
+    def wait(self, now: float) -> float:
+        """0 when the call may go at ``now`` (counted in the buckets), else the seconds to
+        wait before asking again. FloodWaitTooLong when it would be held over ``max_wait``."""
+        state, not_before = self.rules._state, self.not_before
+        wait = max(state.acquire(self.target, now) if now >= not_before
+                   else state.delay(self.target, now), not_before - now)
+        if wait <= 0:
+            return 0.0
+        if self.started is None:
+            self.started = now
+            self.rules.waits += 1
+        if self.max_wait is not None and now + wait - self.started > self.max_wait:
+            raise FloodWaitTooLong(self.method, now + wait - self.started, self.max_wait)
+        return wait
+
+    def failed(self, error: BaseException, now: float) -> Optional[Retry]:
+        """The attempt raised ``error`` at ``now``: a :class:`Retry`, or None to let the
+        error through. RetryAfterTooLong (from ``error``) for a ``retry_after`` over
+        ``max_wait``."""
+        rules = self.rules
+        if isinstance(error, TooManyRequests):
+            retry_after = error.retry_after
+            seconds = float(retry_after) if isinstance(retry_after, (int, float)) else 1.0
+            if self.answered_429 >= rules.max_retries:
+                return None
+            if self.max_wait is not None and seconds > self.max_wait:
+                raise RetryAfterTooLong(error.description, error.error_code, error.json,
+                                        error.method, self.max_wait) from error
+            self.answered_429 += 1
+            self.not_before = now + seconds
+            target = self.target
+            if target is not None and target.chat is not None:
+                rules._state.hold(target.chat, self.not_before)
+            rules.retries_after_429 += 1
+            return Retry(0.0, Note("info", "%s: 429, repeating it in %s s as asked",
+                                   (self.method, retry_after)))
+        if isinstance(error, (NetworkError, ServerError, BadHTTPResponse)):
+            if self.failed_network >= rules.network_retries or not _may_repeat(self.method, error):
+                return None
+            delay = min(rules.max_backoff, rules.backoff * 2 ** self.failed_network)
+            self.failed_network += 1
+            rules.network_retries_made += 1
+            return Retry(delay, Note("info", "%s failed (%s); trying again in %.1f s",
+                                     (self.method, error, delay)))
+        return None
+
+
+def _may_repeat(method: str, error: BaseException) -> bool:
+    if isinstance(error, ConnectError):  # nothing was sent
+        return True
+    if isinstance(error, BadHTTPResponse) and error.status < 500:
+        return False
+    return is_safe_to_repeat(method)

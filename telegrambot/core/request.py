@@ -46,6 +46,7 @@ from typing import (
     Callable,
     Collection,
     Dict,
+    Generator,
     Iterator,
     List,
     Mapping,
@@ -62,6 +63,7 @@ from .methods import METHODS
 from .redact import redact, register_token
 
 __all__ = [
+    "DEFAULT_API_URL",
     "CHUNK_SIZE", "Endpoint", "InputFileLike", "JSONObject", "LONG_POLL_MARGIN", "MsgIdentifier",
     "MultipartBody", "ObjectLike", "PeriodLike", "Progress", "Request", "TimeLike", "Upload",
     "encode", "local_file", "message_target", "renamed_param", "to_jsonable",
@@ -80,6 +82,9 @@ Progress = Callable[[int, int], Any]
 #: Extra seconds allowed for the answer on top of getUpdates' own long-poll ``timeout``.
 LONG_POLL_MARGIN = 10.0
 #: Bytes read from an upload source at a time.
+#: Where a bot made without ``api_url`` sends its requests (see
+#: :data:`telegrambot.api.DEFAULT_API_URL`, which may be set to point them elsewhere).
+DEFAULT_API_URL = "https://api.telegram.org"
 CHUNK_SIZE = 64 * 1024
 
 _NOT_NONE_ERROR = "%s(): %r is required and cannot be None"
@@ -264,7 +269,7 @@ class Upload:
         self.content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         self.start = start
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         """The file's bytes, read a chunk at a time (blocking reads)."""
         source = self.source
         if isinstance(source, bytes):

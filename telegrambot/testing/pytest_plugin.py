@@ -31,6 +31,12 @@ takes precedence over these. Fixtures:
     :func:`~telegrambot.webhook.run_webhook`. Returns the
     :class:`~telegrambot.webhook.WebhookRun` (``.bot``, ``.server``); the server and the
     bot are stopped after the test.
+``aio_run``
+    a function: ``aio_run(coroutine)`` runs it in a new event loop (``asyncio.run``) and
+    returns its result; before that loop ends, every ``telegrambot-*`` task started
+    meanwhile (an asyncio bot's loops, its scheduler, a long poll) must have ended within
+    a grace period, or the test fails with their names (:func:`check_no_task_leak`):
+    ``asyncio.run`` would otherwise cancel them silently.
 
 The module imports the emulator only when a fixture is used, so the plugin costs nothing
 to test suites that do not use it.
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
     from telegrambot.webhook import WebhookRun
 
 __all__ = ["emulator", "bot", "delegator_bot", "webhook_bot", "library_threads",
-           "check_no_thread_leak"]
+           "check_no_thread_leak", "aio_run", "library_tasks", "check_no_task_leak"]
 
 #: How long threads may take to end after the test stopped them (seconds).
 THREAD_GRACE = 3.0
@@ -72,6 +78,47 @@ def check_no_thread_leak(before: Iterable[threading.Thread], grace: float = THRE
                     "started: bot.stop() for a bot's loops and delegates, server.stop() for a "
                     "webhook server, run.stop() for run_webhook." % ", ".join(leaked),
                     pytrace=False)
+
+
+def library_tasks() -> Set[Any]:
+    """The running event loop's unfinished tasks this library started (named
+    ``telegrambot-...``)."""
+    import asyncio
+
+    return {t for t in asyncio.all_tasks() if t.get_name().startswith("telegrambot-")
+            and not t.done()}
+
+
+async def check_no_task_leak(before: Iterable[Any], grace: float = THREAD_GRACE) -> None:
+    """Fail the test if a library task not in ``before`` has not ended after ``grace``
+    seconds (awaited meanwhile, never cancelled)."""
+    import asyncio
+
+    known = set(before)
+    left = library_tasks() - known
+    if left:
+        await asyncio.wait(left, timeout=grace)
+    leaked = sorted(t.get_name() for t in library_tasks() - known)
+    if leaked:
+        pytest.fail("telegrambot tasks still running at the end of the test: %s. Stop what "
+                    "the test started: await bot.stop() (or leave 'async with bot:') for a "
+                    "bot's loops and scheduler." % ", ".join(leaked), pytrace=False)
+
+
+@pytest.fixture
+def aio_run() -> Callable[[Any], Any]:
+    import asyncio
+
+    async def checked(coro: Any) -> Any:
+        before = library_tasks()
+        result = await coro  # a failing test fails with its own error, not with this check
+        await check_no_task_leak(before)
+        return result
+
+    def run(coro: Any) -> Any:
+        return asyncio.run(checked(coro))
+
+    return run
 
 
 @pytest.fixture
