@@ -21,9 +21,6 @@ import time
 
 from telegrambot import Bot
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-
 
 def make_updates(n):
     chat = {"id": 42, "type": "private"}
@@ -156,6 +153,8 @@ def scheduler_lateness(count=200, spacing=0.005):
 
 
 def main():
+    N = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     updates = make_updates(N)
     print(f"{N:,} updates (9 in 10 messages, 1 in 10 callback queries), best of {ROUNDS} rounds")
     pair = "baseline: bare queue.Queue put+get pair, one thread"

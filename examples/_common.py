@@ -1,7 +1,9 @@
 """What every example shares: its command line, and running it for real or emulated.
 
 An example defines ``start(token, api_url)``, which builds its bot, starts it receiving
-and returns it, and ``scenario(talk)``, which plays a user against it on the emulator
+and returns it (an asyncio example defines ``async def serve(token, api_url, stopped)``,
+which runs its bot until the ``asyncio.Event`` ``stopped`` is set, and passes
+``in_event_loop(serve)`` as ``start``), and ``scenario(talk)``, which plays a user against it on the emulator
 (``talk`` is a :class:`telegrambot.demo.Conversation`). Its last line is
 ``sys.exit(main(start, scenario, __doc__))``, which gives it this command line::
 
@@ -13,15 +15,17 @@ and returns it, and ``scenario(talk)``, which plays a user against it on the emu
 """
 
 import argparse
+import asyncio
 import logging
 import os
+import threading
 import time
 from typing import Any, Callable, Optional, Sequence
 
 from telegrambot.api import DEFAULT_API_URL
 from telegrambot.demo import Conversation, run_scripted
 
-__all__ = ["main", "Conversation"]
+__all__ = ["main", "Conversation", "in_event_loop"]
 
 
 def main(
@@ -56,3 +60,34 @@ def main(
     finally:
         bot.stop()
     return 0
+
+
+def in_event_loop(serve: Callable[..., Any]) -> Callable[[str, str], Any]:
+    """``start`` for an asyncio example: ``serve(token, api_url, stopped)`` runs in an event
+    loop of its own thread (the emulated user plays in this one); the returned handle's
+    ``stop()`` sets ``stopped`` and waits for ``serve`` to return."""
+
+    def start(token: str, api_url: str) -> Any:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        holder: dict = {}
+
+        async def run() -> None:
+            holder["stopped"] = asyncio.Event()
+            ready.set()
+            await serve(token, api_url, holder["stopped"])
+
+        thread = threading.Thread(target=loop.run_until_complete, args=(run(),),
+                                  name="example-event-loop")
+        thread.start()
+        ready.wait(10)
+
+        class Running:
+            def stop(self) -> None:
+                loop.call_soon_threadsafe(holder["stopped"].set)
+                thread.join(10)
+                loop.close()
+
+        return Running()
+
+    return start

@@ -46,6 +46,8 @@ EXPECTED = {
     "passport.py": ["[Share]", "Alice Liddell, born 04.05.1852", "passport no. P1865",
                     "phone number +441865000000", "This does not answer a request of mine",
                     "Your address could not be read; please share it again."],
+    "aio_echo.py": ["bot > Alice: Hi Alice!", "bot > Alice: Help!", "bot > Alice: Hello, bot!",
+                    "bot > Alice: That was a photo, in a private chat."],
     "files.py": ["notes.txt: 15000 bytes, sha256", "[document: report.csv] 1 files so far"],
 }
 DEMO = ("demo", [sys.executable, "-m", "telegrambot", "demo"],
