@@ -12,11 +12,12 @@ import json
 import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
+from .core.errorhook import checked_hook
 from .core.flavor import flavor, inner, plain_flavors
 from .core.ordering import Reorderer, verdict_note
 from .core.polling import PollState
 
-__all__ = ["Handler", "Polling", "QUEUE_SIZE", "Routes", "Wakeup", "as_update", "in_order", "take_queued",
+__all__ = ["Handler", "Polling", "error_hook", "QUEUE_SIZE", "Routes", "Wakeup", "as_update", "in_order", "take_queued",
            "unwrap", "update_id_of"]
 
 log = logging.getLogger("telegrambot.loop")
@@ -96,6 +97,12 @@ def _picker(table: Dict[Any, Callable[..., Any]], default: Callable[..., Any]) -
         return get(flavor_) or default, msg
 
     return pick
+
+
+def error_hook(bot: Any, on_error: Any) -> Any:
+    """A loop's ``on_error``: the one given (TypeError unless callable), else the bot's
+    (a DelegatorBot's), else None (the error is logged)."""
+    return checked_hook(on_error) if on_error is not None else getattr(bot, "on_error", None)
 
 
 def as_update(data: Any) -> Dict[str, Any]:

@@ -54,11 +54,11 @@ import weakref
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from ._dispatch import QUEUE_SIZE as QUEUE_SIZE  # named here before
-from ._dispatch import Handler, Polling, Routes, Wakeup, in_order, take_queued, unwrap
+from ._dispatch import Handler, Polling, Routes, Wakeup, error_hook, in_order, take_queued, unwrap
 from ._dispatch import as_update as _as_update
 from ._dispatch import update_id_of as _update_id
 from .api import redact
-from .core.errorhook import ErrorHook, checked_hook, report
+from .core.errorhook import ErrorHook, report
 from .core.ordering import RENUMBER_IDLE as DEFAULT_RENUMBER_IDLE
 from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
@@ -146,8 +146,7 @@ class _Loop:
         self.bot = bot
         #: Called as ``on_error(exception, update)`` (an event for an event) when a handler
         #: raises; None logs it. Default: the bot's ``on_error`` (a DelegatorBot's), if any.
-        self.on_error = (checked_hook(on_error) if on_error is not None
-                         else getattr(bot, "on_error", None))
+        self.on_error = error_hook(bot, on_error)
         #: The exception that ended the loop (an UnauthorizedError), else None.
         self.exception: Optional[BaseException] = None
         self._stopping = threading.Event()

@@ -37,12 +37,13 @@ from .._dispatch import (
     Routes,
     Wakeup,
     as_update,
+    error_hook,
     in_order,
     take_queued,
     unwrap,
     update_id_of,
 )
-from ..core.errorhook import ErrorHook, checked_hook, report
+from ..core.errorhook import ErrorHook, report
 from ..core.ordering import RENUMBER_IDLE, Reorderer, id_ranges
 from ..core.polling import PollState, fatal_note
 from ..core.redact import redact
@@ -99,8 +100,7 @@ class _Loop:
         self.bot = bot
         #: Called as ``on_error(exception, update)`` (an event for an event) when a handler
         #: raises (awaited if it is a coroutine function); None logs it at ERROR.
-        self.on_error = (checked_hook(on_error) if on_error is not None
-                         else getattr(bot, "on_error", None))
+        self.on_error = error_hook(bot, on_error)
         #: The exception that ended the loop (an UnauthorizedError), else None.
         self.exception: Optional[BaseException] = None
         self._routes = Routes(bot, handle)
