@@ -19,7 +19,6 @@ import logging
 import queue
 import socket
 import threading
-import time
 import weakref
 from typing import (
     Any,
@@ -42,10 +41,10 @@ from urllib3.exceptions import ProxyError as _ProxyError
 from urllib3.exceptions import ReadTimeoutError as _ReadTimeoutError
 from urllib3.exceptions import SSLError as _SSLError
 
+from ._requestline import DownloadLine, RequestLine
 from .core.answer import Answer
 from .core.redact import redact, redact_record, scrub_exception
 from .core.request import CHUNK_SIZE, Endpoint, Request
-from .core.requestlog import body_size, download_note, request_note
 from .exception import ConnectError, ConnectTimeout, NetworkError, RequestTimeout
 
 __all__ = [
@@ -105,30 +104,14 @@ def call(transport: Transport, endpoint: Endpoint, request: Request, timeout: An
     it stands for. On any failure the request's open files are put back where they were,
     so that the same request can be sent again. With DEBUG on for this module's logger,
     each request logs one line (:mod:`telegrambot.core.requestlog`)."""
-    if log.isEnabledFor(logging.DEBUG):
-        return _logged_call(transport, endpoint, request, timeout)
     try:
+        if log.isEnabledFor(logging.DEBUG):
+            with RequestLine(log, request) as line:
+                return endpoint.result(request, line.answered(transport.send(request, timeout)))
         return endpoint.result(request, transport.send(request, timeout))
     except BaseException:
         request.rewind()
         raise
-
-
-def _logged_call(transport: Transport, endpoint: Endpoint, request: Request, timeout: Any) -> Any:
-    status = None
-    start = time.perf_counter()
-    try:
-        answer = transport.send(request, timeout)
-        status = answer.status
-        result = endpoint.result(request, answer)
-    except BaseException as e:
-        request.rewind()
-        request_note(request.method, time.perf_counter() - start,
-                     body_size(request.body, request.headers), status, e).log(log)
-        raise
-    request_note(request.method, time.perf_counter() - start,
-                 body_size(request.body, request.headers), status).log(log)
-    return result
 
 
 def download(transport: Transport, request: Request, sink: Callable[[bytes], Any],
@@ -137,23 +120,8 @@ def download(transport: Transport, request: Request, sink: Callable[[bytes], Any
     logger, it logs one line (:func:`telegrambot.core.requestlog.download_note`)."""
     if not log.isEnabledFor(logging.DEBUG):
         return transport.download(request, sink, timeout)
-    received = 0
-    status: Optional[int] = None  # 200 once a chunk came
-
-    def counting(chunk: bytes) -> Any:
-        nonlocal received, status
-        received += len(chunk)
-        status = 200
-        return sink(chunk)
-
-    start = time.perf_counter()
-    try:
-        answer = transport.download(request, counting, timeout)
-    except BaseException as e:
-        download_note(time.perf_counter() - start, status, received, e).log(log)
-        raise
-    download_note(time.perf_counter() - start, answer.status, received).log(log)
-    return answer
+    with DownloadLine(log) as line:
+        return line.answered(transport.download(request, line.counting(sink), timeout))
 
 
 # ---------------------------------------------------------------- urllib3's logs

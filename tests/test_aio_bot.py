@@ -6,6 +6,7 @@ tests/test_runtimes.py."""
 import asyncio
 import inspect
 import json
+import logging
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from telegrambot.aio.ratelimit import RateLimiter  # noqa: E402
 from telegrambot.aio.transport import AiohttpTransport  # noqa: E402
 from telegrambot.core.limits import FloodLimits, Limit  # noqa: E402
 from telegrambot.exception import (  # noqa: E402
+    ChatNotFoundError,
     ConnectError,
     NetworkError,
     RetryAfterTooLong,
@@ -283,3 +285,24 @@ def test_upload_and_download_progress(emulator, tmp_path):
         assert calls[0] == (0, len(blob)) and calls[-1] == (len(blob), len(blob))
         assert len(calls) > 2 and [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert (tmp_path / "down.bin").read_bytes() == blob
+
+
+def test_debug_shows_one_line_per_request_without_the_token(emulator, caplog, tmp_path):
+    alice = emulator.user("Alice")
+
+    async def main():
+        async with Bot(emulator.token, emulator.api_url) as bot:
+            await bot.getMe()
+            doc = await bot.sendDocument(alice.id, ("a.bin", b"x" * 1000))
+            await bot.download_file(doc["document"]["file_id"], str(tmp_path / "a.bin"))
+            with pytest.raises(ChatNotFoundError):
+                await bot.sendMessage(-42, "nobody")
+
+    with caplog.at_level(logging.DEBUG, logger="telegrambot.aio.transport"):
+        run(main())
+    lines = [r.getMessage() for r in caplog.records if r.name == "telegrambot.aio.transport"]
+    assert any(line.startswith("getMe: HTTP 200 ok") for line in lines), lines
+    assert any(line.startswith("sendMessage: HTTP 400 error_code 400") for line in lines), lines
+    assert any(line.startswith("download: HTTP 200") and "1000 bytes received" in line
+               for line in lines), lines
+    assert emulator.token not in caplog.text

@@ -16,7 +16,7 @@ from .._botbase import BotBase, DownloadProgress, PathSink, copy_local, file_pat
 from ..core.answer import raise_download_error
 from ..core.request import Progress, Request
 from ._methods import Methods
-from .transport import _OPTIONS, AiohttpTransport, TimeoutLike, call
+from .transport import _OPTIONS, AiohttpTransport, TimeoutLike, call, download
 
 __all__ = ["Bot"]
 
@@ -144,14 +144,13 @@ class Bot(BotBase, Methods):
         report = None if progress is None else DownloadProgress(
             progress, size if isinstance(size, int) else None)
         request = self._endpoint.file(file_path)
-        download = self._transport.download
         if hasattr(dest, "write"):
             write = dest.write if report is None else report.wrap(dest.write)
-            answer = await download(request, write, request_timeout)
+            answer = await download(self._transport, request, write, request_timeout)
         else:
             with PathSink(dest) as sink:
                 write = sink.write if report is None else report.wrap(sink.write)
-                answer = await download(request, write, request_timeout)
+                answer = await download(self._transport, request, write, request_timeout)
                 sink.finish(answer.status)
         if answer.status != 200:
             raise_download_error(answer.status, answer.data or b"", answer)

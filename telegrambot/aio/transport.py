@@ -34,6 +34,7 @@ from typing import (
     runtime_checkable,
 )
 
+from .._requestline import DownloadLine, RequestLine
 from ..core.answer import Answer
 from ..core.redact import redact, redact_record, scrub_exception
 from ..core.request import CHUNK_SIZE, Endpoint, MultipartBody, Request
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AiohttpTransport", "Answer", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_READ_TIMEOUT",
-    "TimeoutLike", "Transport", "aiohttp_module", "call",
+    "TimeoutLike", "Transport", "aiohttp_module", "call", "download",
 ]
 
 log = logging.getLogger(__name__)
@@ -116,12 +117,27 @@ class Transport(Protocol):
 
 async def call(transport: Any, endpoint: Endpoint, request: Request, timeout: Any = None) -> Any:
     """Send ``request`` through ``transport``: the result its answer gives, or the
-    exception it stands for; the request's open files are put back on any failure."""
+    exception it stands for; the request's open files are put back on any failure. With
+    DEBUG on for this module's logger, each request logs one line (as the threaded
+    transport's, :mod:`telegrambot.core.requestlog`)."""
     try:
+        if log.isEnabledFor(logging.DEBUG):
+            with RequestLine(log, request) as line:
+                return endpoint.result(request, line.answered(await transport.send(request, timeout)))
         return endpoint.result(request, await transport.send(request, timeout))
     except BaseException:
         request.rewind()
         raise
+
+
+async def download(transport: Any, request: Request, sink: Callable[[bytes], Any],
+                   timeout: Any = None) -> Any:
+    """``await transport.download(request, sink, timeout)``; with DEBUG on for this
+    module's logger, it logs one line (:func:`telegrambot.core.requestlog.download_note`)."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return await transport.download(request, sink, timeout)
+    with DownloadLine(log) as line:
+        return line.answered(await transport.download(request, line.counting(sink), timeout))
 
 
 class _SinkFailed(Exception):
