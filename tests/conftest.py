@@ -111,6 +111,12 @@ class ThreadedRuntime:
         self.made.append(bot)
         return bot
 
+    def queue(self):
+        """A queue for a queue-fed loop of this runtime (``put`` from the test's thread)."""
+        import queue
+
+        return queue.Queue()
+
     def close(self):
         for bot in self.made:
             bot.stop()
@@ -138,6 +144,9 @@ class AsyncRuntime(ThreadedRuntime):
         import asyncio
         import inspect
 
+        args = [a._target if isinstance(a, _Synced) else a for a in args]
+        kwargs = {k: (v._target if isinstance(v, _Synced) else v) for k, v in kwargs.items()}
+
         async def run():
             result = fn(*args, **kwargs)
             if inspect.isawaitable(result):
@@ -150,6 +159,11 @@ class AsyncRuntime(ThreadedRuntime):
         if type(value).__module__.startswith("telegrambot.aio"):
             return _Synced(self, value)
         return value
+
+    def queue(self):
+        import asyncio
+
+        return _Synced(self, self.call(asyncio.Queue))
 
     def make_bot(self, **kwargs):
         from telegrambot.aio import Bot

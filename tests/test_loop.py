@@ -4,7 +4,6 @@ import _thread
 import logging
 import os
 import queue
-import random
 import re
 import signal
 import sys
@@ -264,81 +263,6 @@ def qbot():
     b = Bot("123:queue-only", api_url="http://127.0.0.1:9")
     yield b
     b.stop()
-
-
-def test_queue_source_ordered_with_gaps_and_late_arrivals(qbot, caplog):
-    q = queue.Queue()
-    rec = Recorder()
-    qbot.message_loop(rec, source=q, maxhold=0.3)
-    ids = lambda: [m["message_id"] for m in rec.items]  # noqa: E731
-    q.put(update(10))
-    rec.wait(1)
-    for i in (13, 12, 11):  # shuffled, all within maxhold
-        q.put(update(i))
-    rec.wait(4)
-    assert ids() == [10, 11, 12, 13]
-    start = time.monotonic()
-    q.put(update(16))  # 14 and 15 missing: held for maxhold
-    rec.wait(5)
-    assert 0.3 <= rec.times[4] - start < 2.0
-    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
-        q.put(update(15))  # late: handed over all the same (it was answered 200)
-        q.put(update(16))  # a repeat: dropped
-        q.put(update(15))  # a repeat of the late one: dropped
-        q.put(update(17))  # queued after the repeats: once it is here, they were judged
-        rec.wait(7)
-    assert ids() == [10, 11, 12, 13, 16, 15, 17]
-    assert "update 15 came late" in caplog.text
-    assert caplog.text.count("came again") == 2
-
-
-def test_an_update_late_after_a_later_one_was_released_is_not_lost(qbot, caplog):
-    """Issue 11, item 1: the update below one already handed over is handed over too."""
-    q = queue.Queue()
-    rec = Recorder()
-    with caplog.at_level(logging.WARNING, logger="telegrambot.loop"):
-        qbot.message_loop(rec, source=q, maxhold=0)
-        q.put(update(2))  # concurrent deliveries: 2 came first
-        rec.wait(1)
-        q.put(update(1))
-        q.put(update(3))
-        rec.wait(3)
-    assert [m["message_id"] for m in rec.items] == [2, 1, 3]
-    late = [r for r in caplog.records if "came late" in r.getMessage()]
-    assert len(late) == 1 and late[0].levelno == logging.WARNING
-
-
-def test_queue_source_ordered_shuffled(qbot):
-    q = queue.Queue()
-    rec = Recorder()
-    q.put(update(1))
-    rest = list(range(2, 202))
-    random.shuffle(rest)
-    for i in rest:
-        q.put(update(i))
-    qbot.message_loop(rec, source=q, maxhold=2)
-    assert [m["message_id"] for m in rec.wait(201)] == list(range(1, 202))
-
-
-def test_queue_source_unordered_takes_json_and_skips_junk(qbot, caplog):
-    q = queue.Queue()
-    rec = Recorder()
-    with caplog.at_level(logging.ERROR, logger="telegrambot.loop"):
-        qbot.message_loop(rec, source=q, ordered=False)
-        q.put(update(5))
-        q.put(
-            '{"update_id": 3, "message": {"message_id": 3, "chat": {"id": 1, "type": "private"}, "date": 0}}'
-        )
-        q.put(b"not json")
-        q.put(b"[1, 2]")
-        q.put(12345)
-        q.put(
-            b'{"update_id": 4, "callback_query": {"id": "c", "chat_instance": "i", "from": {"id": 1}}}'
-        )
-        rec.wait(3)
-    assert [flavor(m) for m in rec.items] == ["chat", "chat", "callback_query"]
-    assert [m.get("message_id") for m in rec.items[:2]] == [5, 3]
-    assert caplog.text.count("not an update") == 3
 
 
 def test_unknown_update_type_gets_a_flavor(qbot):
