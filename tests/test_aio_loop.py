@@ -273,3 +273,48 @@ def test_on_error_gets_what_a_handler_raised_and_a_failing_hook_is_logged(emulat
     assert len(failed) == 1 and "update 2" in failed[0].getMessage()
     with pytest.raises(TypeError, match="on_error"):
         Webhook(Bot(emulator.token, emulator.api_url), print, on_error="not a function")
+
+
+def test_starting_a_running_loop_again_is_refused_and_changes_nothing(emulator, aio_run):
+    async def main():
+        async with Bot(emulator.token, emulator.api_url) as bot:
+            seen = Seen()
+            hook = OrderedWebhook(bot, seen).run_as_task(maxhold=5)
+            await hook.feed(update(1, "1"))
+            await hook.feed(update(3, "3"))  # held: 2 has not come
+            await seen.wait(1)
+            with pytest.raises(RuntimeError, match="already running"):
+                hook.run_as_task(maxhold=0)
+            await hook.feed(update(2, "2"))  # the held 3 is still there, in order
+            assert await seen.wait(3) == ["1", "2", "3"]
+
+    aio_run(main())
+
+
+def test_the_default_router_awaits_on_flavor_methods_of_a_bot_subclass(emulator, aio_run):
+    class Echo(Bot):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.seen = Seen()
+
+        async def on_chat_message(self, msg):
+            await self.sendMessage(msg["chat"]["id"], "echo " + msg["text"])
+            await self.seen(msg)
+
+        async def on__alarm(self, event):
+            await self.seen({"text": "alarm %s" % event["_alarm"]})
+
+    alice = emulator.user("Alice")
+
+    async def main():
+        async with Echo(emulator.token, emulator.api_url) as bot:
+            bot.message_loop()  # no callback: the bot's on_<flavor> methods
+            await asyncio.get_running_loop().run_in_executor(None, alice.send, "hi")
+            bot.scheduler.event_later(0.01, {"_alarm": 7})
+            await bot.seen.wait(2)
+            return sorted(bot.seen.items)
+
+    assert aio_run(main()) == ["alarm 7", "hi"]
+    assert alice.wait_for_message()["text"] == "echo hi"
+    with pytest.raises(TypeError, match="nothing to handle updates"):
+        Webhook(Bot(emulator.token, emulator.api_url))

@@ -390,7 +390,8 @@ class Webhook(_Loop):
 
     def run_as_task(self) -> "Webhook":
         """Start handling fed updates in a task of the running event loop; returns self."""
-        self._sentinel = Wakeup()
+        if not self.is_alive():  # a running one keeps its own (and _start refuses it)
+            self._sentinel = Wakeup()
         return self._start()
 
     async def run_forever(self) -> None:
@@ -474,8 +475,9 @@ class OrderedWebhook(Webhook):
 
     def run_as_task(self, maxhold: float = 3) -> "OrderedWebhook":  # type: ignore[override]
         """Start handling fed updates in a task of the running event loop; returns self."""
-        self._reorderer = Reorderer(maxhold, renumber_idle=RENUMBER_IDLE)
-        self._sentinel = Wakeup()
+        if not self.is_alive():  # a running one keeps its own (and _start refuses it)
+            self._reorderer = Reorderer(maxhold, renumber_idle=RENUMBER_IDLE)
+            self._sentinel = Wakeup()
         return self._start()
 
     async def run_forever(self, maxhold: float = 3) -> None:  # type: ignore[override]
