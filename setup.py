@@ -25,11 +25,12 @@ setup(
         "socks": ["urllib3[socks]>=1.26,<3"],
         # Telegram Passport decryption and Web App init data signatures
         "passport": ["cryptography>=3.1"],
-        # the asyncio runtime (telegrambot.aio)
+        # the asyncio runtime (telegrambot.aio); telegrambot.asgi needs nothing
         "aio": ["aiohttp>=3.8"],
-        # markdown-it-py: tests/test_docs_blocks.py reads the docs' code blocks as Sphinx does
+        # markdown-it-py: tests/test_docs_blocks.py reads the docs' code blocks as Sphinx does;
+        # uvicorn: a real ASGI server for the ASGI webhook app's tests
         "test": ["pytest>=7", "pytest-timeout>=2", "cryptography", "flask", "markdown-it-py>=2",
-                 "aiohttp>=3.8"],
+                 "aiohttp>=3.8", "uvicorn"],
         "docs": ["sphinx>=7", "myst-parser>=2", "furo"],
         "dev": ["ruff", "mypy"],
     },

@@ -79,7 +79,7 @@ __all__ = [
 # submodules given as attributes on first use, as ``import telepot`` gave them:
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
-    "aio", "api", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
+    "aio", "api", "asgi", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
     "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing",
     "text", "transport", "webapp", "webhook",
 })

@@ -79,17 +79,9 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from ._httpserver import Request, Response, Server, reason
+from ._receiver import MAX_BODY, ReceiverBase
 from .api import redact
-from .core.lograte import LogRate
-from .core.webhook_rules import (
-    BUSY,
-    SECRET_HEADER,
-    SEEN,
-    DedupTable,
-    Rejection,
-    WebhookRules,
-    listen_address,
-)
+from .core.webhook_rules import SECRET_HEADER, DedupTable, Rejection, listen_address
 
 logger = logging.getLogger(__name__)
 
@@ -104,15 +96,11 @@ __all__ = [
     "WebhookRun",
 ]
 
-#: Default limit on the size of a request body (1 MiB).
-MAX_BODY = 1 << 20
 #: Default size of the queue :func:`run_webhook` hands updates over in (then 503).
 QUEUE_SIZE = 1000
 
 Update = Dict[str, Any]
 
-_STOPPING = Rejection(503, "stopping", "503 stopping")
-_QUEUE_FULL = Rejection(503, "queue full", "503 queue full")
 _BAD_HEADER = Rejection(400, "malformed header line", "400 malformed header line")
 
 
@@ -147,7 +135,7 @@ def _read_exactly(read: Callable[[int], bytes], length: int) -> bytes:
     return b"".join(chunks)
 
 
-class WebhookReceiver:
+class WebhookReceiver(ReceiverBase):
     """The rules of a webhook endpoint, apart from any HTTP server.
 
     It is a WSGI application, and :meth:`receive` serves one request for any other
@@ -162,59 +150,7 @@ class WebhookReceiver:
     bot's).
     """
 
-    def __init__(
-        self,
-        sink: Any,
-        *,
-        path: Optional[str] = None,
-        secret_token: Optional[str] = None,
-        max_body: int = MAX_BODY,
-        seen_size: int = 10_000,
-        put_timeout: float = 5.0,
-        log_interval: float = 60.0,
-        seen: Optional[DedupTable] = None,
-    ) -> None:
-        if max_body < 1 or seen_size < 1:
-            raise ValueError("max_body and seen_size must be positive")
-        self._feed = _feeder(sink, put_timeout)
-        self.rules = WebhookRules(path, secret_token, max_body)
-        self._secret = secret_token.encode() if secret_token else None
-        self.seen_size = seen_size
-        self._cond = threading.Condition()
-        self._accepting = True
-        self._in_flight = 0
-        self._seen = seen if seen is not None else DedupTable(seen_size)
-        self._lograte = LogRate(log_interval)
-
-    @property
-    def path(self) -> Optional[str]:
-        return self.rules.path
-
-    @property
-    def max_body(self) -> int:
-        return self.rules.max_body
-
-    def __repr__(self) -> str:
-        # the path may hold the bot token (a common setup: /bot<token>)
-        path = redact(repr(self.path))
-        return f"<WebhookReceiver path={path} secret={bool(self._secret)} max_body={self.max_body}>"
-
-    # -- stopping ----------------------------------------------------------------------
-
-    @property
-    def accepting(self) -> bool:
-        """False once :meth:`close` was called: new requests get 503."""
-        return self._accepting
-
-    def close(self) -> None:
-        """Answer 503 to every new request from now on; requests in flight carry on. Logs
-        the counts of rejections not logged yet."""
-        with self._cond:
-            self._accepting = False
-            pending = self._lograte.flush()
-        for cause, count in pending:
-            logger.warning("webhook: %d more requests refused with %s, not logged one by one",
-                           count, cause)
+    _feeder = staticmethod(_feeder)
 
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Wait until no request is in flight; False if ``timeout`` ran out first."""
@@ -262,11 +198,9 @@ class WebhookReceiver:
         """One request, as every server drives the rules: the head's checks (``header``
         looks up lower-case names), ``checked()`` once they passed, the body read with
         ``read(length)`` and checked, the update accepted."""
-        with self._cond:
-            if not self._accepting:
-                self._log(_STOPPING, peer, logging.INFO)
-                return _STOPPING.status, _STOPPING.text
-            self._in_flight += 1
+        stopping = self._enter(peer)
+        if stopping is not None:
+            return stopping.status, stopping.text
         try:
             rules = self.rules
             result: Union[Tuple[int, str], Rejection]
@@ -279,14 +213,8 @@ class WebhookReceiver:
                 parsed = rules.check_body(read(length), length)
                 result = parsed if isinstance(parsed, Rejection) else self._accept(*parsed)
         finally:
-            with self._cond:
-                self._in_flight -= 1
-                self._cond.notify_all()
-        if isinstance(result, Rejection):
-            if result.status != 500:  # a failing sink was logged with its traceback
-                self._log(result, peer, logging.WARNING)
-            return result.status, result.text
-        return result
+            self._leave()
+        return self._answer(result, peer)
 
     def _accept(self, update_id: int, update: Update) -> Union[Tuple[int, str], Rejection]:
         """Hand a checked update over to the sink, once: ``(200, text)``, or why not.
@@ -295,46 +223,14 @@ class WebhookReceiver:
         writes it here, before the answer. Requests arriving together call it from
         their own threads, so a store may commit theirs as one batch.
         """
-        with self._cond:
-            state = self._seen.begin(update_id)
-        if state == SEEN:
-            logger.info("webhook: update %d delivered again, not handed on twice", update_id)
-            return 200, "already accepted"
-        if state == BUSY:
-            return Rejection(503, f"update {update_id} is being accepted by another request",
-                             "503 update being accepted")
-        accepted = False
+        answer = self._begin(update_id)
+        if answer is not None:
+            return answer
         try:
             self._feed(update)
-            accepted = True
-        except queue.Full:
-            return _QUEUE_FULL
-        except Exception as exc:
-            logger.exception("webhook: 500: the sink failed on update %d", update_id)
-            return Rejection(500, f"the sink failed on update {update_id}: {type(exc).__name__}",
-                             "500 sink failed")
-        finally:
-            with self._cond:
-                self._seen.done(update_id, accepted)
-        return 200, "ok"
-
-    def _log(self, rejection: Rejection, peer: Any, level: int) -> None:
-        """Log a rejection, at most once per cause per ``log_interval``."""
-        with self._cond:
-            count = self._lograte.hit(rejection.cause, time.monotonic())
-        if count is None:
-            return
-        more = f" (and {count - 1} more since the last such line)" if count > 1 else ""
-        logger.log(level, "webhook: %d for a request from %s: %s%s",
-                   rejection.status, peer, rejection.text, more)
-
-    def _log_event(self, cause: str, level: int, message: str, *args: Any) -> None:
-        """Log a connection event (refused, pushed out) at most once per ``log_interval``."""
-        with self._cond:
-            count = self._lograte.hit(cause, time.monotonic())
-        if count is not None:
-            more = f" (and {count - 1} more since the last such line)" if count > 1 else ""
-            logger.log(level, "webhook: " + message + more, *args)
+        except BaseException as exc:
+            return self._finish(update_id, exc)
+        return self._finish(update_id, None)
 
     # -- WSGI --------------------------------------------------------------------------
 

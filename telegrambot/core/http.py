@@ -3,6 +3,7 @@
 What a server needs to take a request apart and put an answer together, with the limits
 that keep a hostile client cheap:
 
+- :func:`check_fields` applies those limits to a head another server parsed;
 - :func:`find_head_end` finds where a request head ends in the bytes read so far, and
   :func:`check_unfinished_head` refuses one that is already too large (over ``max_head``
   bytes or ``max_headers`` header lines: 431), so a reader never waits for the rest;
@@ -29,6 +30,7 @@ __all__ = [
     "Head",
     "HeadError",
     "check_unfinished_head",
+    "check_fields",
     "find_head_end",
     "parse_head",
     "split_target",
@@ -130,6 +132,23 @@ def check_unfinished_head(
         return reject(431, "request head too large")
     if buffer.count(b"\n") > max_headers + 1:  # the request line, the header lines
         return reject(431, "too many header lines")
+    return None
+
+
+def check_fields(
+    fields: Iterable[Tuple[bytes, bytes]], max_head: int = MAX_HEAD, max_headers: int = MAX_HEADERS
+) -> Optional[Rejection]:
+    """The limits of :func:`check_unfinished_head` judged from a head another server
+    parsed already (an ASGI server's ``scope["headers"]``, aiohttp's ``raw_headers``):
+    over ``max_headers`` header lines or ``max_head`` bytes of them is 431, else None."""
+    count = size = 0
+    for name, value in fields:
+        count += 1
+        size += len(name) + len(value) + 4  # "name: value\r\n"
+    if count > max_headers:
+        return reject(431, "too many header lines")
+    if size > max_head:
+        return reject(431, "request head too large")
     return None
 
 
