@@ -12,7 +12,13 @@ import threading
 
 import pytest
 from aio_webhook_servers import AIOHTTP, ASGI, KINDS, AioServer
-from test_webhook import SECRET, post, raw_request, read_status
+from test_webhook import (
+    SECRET,
+    expect_100_continue_only_after_the_checks,
+    post,
+    raw_request,
+    read_status,
+)
 
 from telegrambot.asgi import AsyncWebhookReceiver, asgi_app
 from telegrambot.webhook import SECRET_HEADER
@@ -273,22 +279,7 @@ def test_a_token_in_the_path_is_never_logged(kind, caplog):
 
 
 def test_expect_100_continue_only_after_the_checks(server):
-    def ask(secret, length):
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-        sock.sendall((f"POST /hook HTTP/1.1\r\nHost: x\r\n{SECRET_HEADER}: {secret}\r\n"
-                      f"Content-Length: {length}\r\nExpect: 100-continue\r\n\r\n").encode())
-        return sock, read_status(sock)
-
-    for secret, length, status in ((SECRET + "x", 16, 403), (SECRET, 5000, 413)):
-        sock, first = ask(secret, length)
-        sock.close()
-        assert first == status
-    sock, first = ask(SECRET, 16)
-    with sock:
-        assert first == 100
-        assert sock.recv(2) == b"\r\n"  # the end of the 100 answer's head
-        sock.sendall(b'{"update_id": 1}')
-        assert read_status(sock) == 200
+    expect_100_continue_only_after_the_checks(server.port)
     assert server.drain() == [{"update_id": 1}]
 
 
