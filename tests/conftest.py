@@ -117,6 +117,30 @@ class ThreadedRuntime:
 
         return queue.Queue()
 
+    def make_delegator_bot(self, patterns, **kwargs):
+        """A DelegatorBot of this runtime on the emulator; build ``patterns`` with
+        :attr:`delegate`'s delegators (the seeders are the same in both)."""
+        from telegrambot import DelegatorBot
+
+        kwargs.setdefault("api_url", self.emulator.api_url)
+        bot = DelegatorBot(kwargs.pop("token", self.emulator.token), patterns, **kwargs)
+        self.made.append(bot)
+        return bot
+
+    @property
+    def delegate(self):
+        """This runtime's delegate module (seeders, ``create_open``, ``call``, ...)."""
+        import telegrambot.delegate
+
+        return telegrambot.delegate
+
+    @property
+    def helper(self):
+        """This runtime's helper module (``ChatHandler``, ``Answerer``, ...)."""
+        import telegrambot.helper
+
+        return telegrambot.helper
+
     def close(self):
         for bot in self.made:
             bot.stop()
@@ -172,6 +196,26 @@ class AsyncRuntime(ThreadedRuntime):
         bot = self.call(Bot, kwargs.pop("token", self.emulator.token), **kwargs)
         self.made.append(bot)
         return bot
+
+    def make_delegator_bot(self, patterns, **kwargs):
+        from telegrambot.aio.delegate import DelegatorBot
+
+        kwargs.setdefault("api_url", self.emulator.api_url)
+        bot = self.call(DelegatorBot, kwargs.pop("token", self.emulator.token), patterns, **kwargs)
+        self.made.append(bot)
+        return bot
+
+    @property
+    def delegate(self):
+        import telegrambot.aio.delegate
+
+        return telegrambot.aio.delegate
+
+    @property
+    def helper(self):
+        import telegrambot.aio.helper
+
+        return telegrambot.aio.helper
 
     def close(self):
         try:

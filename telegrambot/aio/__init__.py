@@ -9,14 +9,20 @@ by ``import telegrambot`` nor by ``import telegrambot.aio``.
   :class:`OrderedWebhook` as tasks.
 - :mod:`telegrambot.aio.scheduler`: the event scheduler as a task.
 - :mod:`telegrambot.aio.transport`, :mod:`telegrambot.aio.ratelimit`.
+- :class:`DelegatorBot` (:mod:`telegrambot.aio.delegate`): a task per chat, user or
+  origin, with the threaded seeders; the handlers, listeners and idle sweeper of
+  :mod:`telegrambot.aio.helper`.
+- :mod:`telegrambot.aio.webhook`: receiving on aiohttp's web server (the ASGI app, which
+  needs nothing, is :mod:`telegrambot.asgi`).
 """
 
 from typing import Any
 
-__all__ = ["Bot", "MessageLoop", "OrderedWebhook", "RateLimiter", "Scheduler", "Webhook"]
+__all__ = ["Bot", "DelegatorBot", "MessageLoop", "OrderedWebhook", "RateLimiter", "Scheduler", "Webhook"]
 
 _EXPORTS = {
     "Bot": "telegrambot.aio.bot",
+    "DelegatorBot": "telegrambot.aio.delegate",
     "MessageLoop": "telegrambot.aio.loop",
     "Webhook": "telegrambot.aio.loop",
     "OrderedWebhook": "telegrambot.aio.loop",

@@ -1,0 +1,237 @@
+"""Delegation on asyncio against threads: memory per live delegate and dispatch rate.
+
+Measures, in one process and one run, each beside the threaded DelegatorBot's figure:
+
+1. memory per live, idle ``ChatHandler`` delegate (``pave_event_space()(per_chat_id(),
+   create_open, ChatHandler, timeout=3600)``: its idle deadline is kept): ``--delegates``
+   asyncio delegates (default 100,000) against ``--threaded-delegates`` threaded ones
+   (default 2,000: a thread each), as Python objects traced by ``tracemalloc`` (the same
+   measure for both) and as the growth of the resident set (RSS), which for threads also
+   counts their stacks. Target: 6 KiB per asyncio delegate.
+2. messages per second through ``DelegatorBot.handle``, round-robin over ``--live`` live
+   delegates (default 1,000): every message fed, then timed until every handler counted
+   its message (the asyncio bot in its event loop, the threaded one from the main thread
+   to the delegate threads). Target: 50,000 per second for asyncio.
+
+No network: the handlers only count. Run:
+``python benchmarks/bench_aio_delegation.py [--delegates 100000] [--live 1000]``
+(about a minute).
+"""
+
+import argparse
+import asyncio
+import gc
+import itertools
+import os
+import sys
+import threading
+import time
+import tracemalloc
+from typing import Any, Callable, Dict, List
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from telegrambot import DelegatorBot as ThreadedDelegatorBot  # noqa: E402
+from telegrambot import delegate as threaded_delegate  # noqa: E402
+from telegrambot.aio import helper as aio_helper  # noqa: E402
+from telegrambot.aio.delegate import DelegatorBot, create_open, pave_event_space, per_chat_id  # noqa: E402
+from telegrambot.helper import ChatHandler as ThreadedChatHandler  # noqa: E402
+
+TOKEN = "123456:bench"
+API_URL = "http://127.0.0.1:9"  # never called: the handlers only count
+_handled = itertools.count()
+
+
+def handled() -> int:
+    """Messages counted so far (read without counting)."""
+    return _handled.__reduce__()[1][0]
+
+
+class AioCounter(aio_helper.ChatHandler):
+    def on_chat_message(self, msg: Dict[str, Any]) -> None:
+        next(_handled)
+
+
+class ThreadedCounter(ThreadedChatHandler):
+    def on_chat_message(self, msg: Dict[str, Any]) -> None:
+        next(_handled)
+
+
+def message(number: int, chat_id: int) -> Dict[str, Any]:
+    return {"message_id": number, "date": 1700000000, "text": "hi",
+            "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "U"}}
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("benchmark stalled: condition not met within %.0f s" % timeout)
+        time.sleep(0.002)
+
+
+async def settle(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("benchmark stalled: condition not met within %.0f s" % timeout)
+        await asyncio.sleep(0)
+
+
+# ------------------------------------------------------------------ asyncio
+
+
+def aio_bot(timeout: float) -> DelegatorBot:
+    return DelegatorBot(TOKEN, [pave_event_space()(per_chat_id(), create_open, AioCounter,
+                                                   timeout=timeout)], api_url=API_URL)
+
+
+async def aio_start(bot: DelegatorBot, first: int, chats: int) -> None:
+    target = handled() + chats
+    for chat_id in range(first, first + chats):
+        bot.handle(message(0, chat_id))
+        if chat_id % 1000 == 0:
+            await asyncio.sleep(0)  # let the new tasks run to their first wait
+    await settle(lambda: handled() >= target, 300)
+
+
+async def aio_memory(chats: int) -> Dict[str, float]:
+    bot = aio_bot(3600)
+    await aio_start(bot, 1, 100)  # the first delegate's one-off costs (code, caches)
+    gc.collect()
+    rss_before = rss_kib()
+    traced_before = tracemalloc.get_traced_memory()[0]
+    await aio_start(bot, 1000, chats)
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0] - traced_before
+    rss = rss_kib() - rss_before
+    alive = bot.delegate_count()
+    await bot.stop_delegates(60)
+    return {"traced": traced / chats / 1024, "rss": rss / chats, "alive": alive,
+            "left": bot.delegate_count()}
+
+
+async def aio_rate(live: int, count: int, rounds: int) -> List[float]:
+    bot = aio_bot(3600)
+    await aio_start(bot, 1, live)
+    rates = []
+    for _ in range(rounds):
+        msgs = [message(n, n % live + 1) for n in range(count)]
+        target = handled() + count
+        begin = time.perf_counter()
+        for i, msg in enumerate(msgs):
+            bot.handle(msg)
+            if i % 256 == 255:
+                await asyncio.sleep(0)  # as a loop hands updates over: delegates run between
+        await settle(lambda target=target: handled() >= target, 120)
+        rates.append(count / (time.perf_counter() - begin))
+    await bot.stop_delegates(30)
+    return rates
+
+
+# ------------------------------------------------------------------ threads
+
+
+def threaded_bot(timeout: float) -> ThreadedDelegatorBot:
+    bot = ThreadedDelegatorBot(
+        TOKEN, [threaded_delegate.pave_event_space()(threaded_delegate.per_chat_id(),
+                                                     threaded_delegate.create_open,
+                                                     ThreadedCounter, timeout=timeout)],
+        api_url=API_URL, thread_stack_size=256 * 1024)
+    bot.scheduler.on_event(bot.handle)
+    bot.scheduler.run_as_thread()
+    return bot
+
+
+def threaded_start(bot: ThreadedDelegatorBot, first: int, chats: int) -> None:
+    target = handled() + chats
+    for chat_id in range(first, first + chats):
+        bot.handle(message(0, chat_id))
+    wait_until(lambda: handled() >= target, 300)
+
+
+def threaded_memory(chats: int) -> Dict[str, float]:
+    bot = threaded_bot(3600)
+    threaded_start(bot, 1, 100)
+    time.sleep(0.2)
+    gc.collect()
+    rss_before = rss_kib()
+    traced_before = tracemalloc.get_traced_memory()[0]
+    threaded_start(bot, 1000, chats)
+    time.sleep(0.5)  # every delegate settles into waiting
+    gc.collect()
+    traced = tracemalloc.get_traced_memory()[0] - traced_before
+    rss = rss_kib() - rss_before
+    alive = bot.delegate_count()
+    bot.stop(60)
+    return {"traced": traced / chats / 1024, "rss": rss / chats, "alive": alive,
+            "left": bot.delegate_count()}
+
+
+def threaded_rate(live: int, count: int, rounds: int) -> List[float]:
+    bot = threaded_bot(3600)
+    threaded_start(bot, 1, live)
+    rates = []
+    for _ in range(rounds):
+        msgs = [message(n, n % live + 1) for n in range(count)]
+        target = handled() + count
+        begin = time.perf_counter()
+        for msg in msgs:
+            bot.handle(msg)
+        wait_until(lambda target=target: handled() >= target, 120)
+        rates.append(count / (time.perf_counter() - begin))
+    bot.stop(30)
+    return rates
+
+
+def summary(rates: List[float]) -> str:
+    return "best %.0f, median %.0f messages/s" % (max(rates), sorted(rates)[len(rates) // 2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--delegates", type=int, default=100_000, help="asyncio delegates")
+    parser.add_argument("--threaded-delegates", type=int, default=2_000)
+    parser.add_argument("--live", type=int, default=1_000, help="live delegates while dispatching")
+    parser.add_argument("--messages", type=int, default=100_000, help="messages per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print("asyncio delegation benchmark (%s, Python %s)" % (sys.platform, sys.version.split()[0]))
+
+    # RSS first, without tracemalloc (whose own records would count), then traced
+    aio = asyncio.run(aio_memory(args.delegates))
+    threaded = threaded_memory(args.threaded_delegates)
+    tracemalloc.start()
+    aio["traced"] = asyncio.run(aio_memory(args.delegates))["traced"]
+    threaded["traced"] = threaded_memory(args.threaded_delegates)["traced"]
+    tracemalloc.stop()
+    print("memory per live idle delegate: Python objects (tracemalloc, a run of its own) and growth "
+          "of the resident set (RSS, a run without tracemalloc):\n"
+          "  asyncio  %7d delegates: %5.2f KiB each (target 6 KiB); RSS %5.2f KiB each; %d alive, "
+          "%d after stop\n"
+          "  threaded %7d delegates: %5.2f KiB each (baseline); RSS %5.2f KiB each with their "
+          "256 KiB stacks; %d alive, %d after stop"
+          % (args.delegates, aio["traced"], aio["rss"], aio["alive"], aio["left"],
+             args.threaded_delegates, threaded["traced"], threaded["rss"], threaded["alive"],
+             threaded["left"]))
+
+    gc.collect()
+    rates = asyncio.run(aio_rate(args.live, args.messages, args.rounds))
+    print("dispatch through DelegatorBot.handle, %d live delegates, %d x %d messages:\n"
+          "  asyncio  %s (target 50,000)" % (args.live, args.rounds, args.messages, summary(rates)))
+    rates = threaded_rate(args.live, args.messages, args.rounds)
+    print("  threaded %s (baseline)" % summary(rates))
+    print("threads left: %d" % (threading.active_count() - 1))
+
+
+if __name__ == "__main__":
+    main()

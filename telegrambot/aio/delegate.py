@@ -1,0 +1,281 @@
+"""Delegation on asyncio: :class:`DelegatorBot`, a task per chat, user or origin.
+
+The seeders and pair producers are the threaded :mod:`telegrambot.delegate`'s, from
+:mod:`telegrambot.core.seeding` (``per_chat_id``, ``per_from_id``, ``per_inline_from_id``,
+``per_callback_query_origin``, ``pave_event_space``, ``include_callback_query_chat_id``,
+...), and so are the delegate table's decisions (:class:`telegrambot.core.delegation.DelegateTable`:
+one live delegate per seed, none for an ``_idle`` event, what an ended delegate left
+handed to its successor). What differs is what a delegate runs on: a task named
+``telegrambot-delegate-<seed>``.
+
+A *delegator* takes the seed tuple ``(bot, msg, seed)`` and returns a coroutine (run as
+a task), a callable (called in a new task, its result awaited if it is awaitable), a tuple
+``(function, args, kwargs)``, or an :class:`asyncio.Task` of the caller's (watched until
+it ends). :func:`create_open` is the usual one: ``create_open(ChatHandler, timeout=10)``.
+"""
+
+import asyncio
+import logging
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+
+from .. import exception
+from ..core.delegation import Delegate, DelegateTable
+from ..core.seeding import (
+    SeedTuple,
+    chain,
+    include_callback_query_chat_id,
+    pair,
+    pave_event_space,
+    per_application,
+    per_callback_query_chat_id,
+    per_callback_query_origin,
+    per_chat_id,
+    per_chat_id_except,
+    per_chat_id_in,
+    per_event_source_id,
+    per_from_id,
+    per_from_id_except,
+    per_from_id_in,
+    per_inline_from_id,
+    per_inline_from_id_except,
+    per_inline_from_id_in,
+    per_invoice_payload,
+    per_message,
+    until,
+)
+from .bot import Bot
+from .helper import IdleSweeper, Listener, ListenerHub, resolve
+
+__all__ = [
+    "DelegatorBot",
+    "call",
+    "create_run",
+    "create_open",
+    "per_chat_id",
+    "per_chat_id_in",
+    "per_chat_id_except",
+    "per_from_id",
+    "per_from_id_in",
+    "per_from_id_except",
+    "per_inline_from_id",
+    "per_inline_from_id_in",
+    "per_inline_from_id_except",
+    "per_application",
+    "per_message",
+    "per_event_source_id",
+    "per_callback_query_chat_id",
+    "per_callback_query_origin",
+    "per_invoice_payload",
+    "until",
+    "chain",
+    "pair",
+    "pave_event_space",
+    "include_callback_query_chat_id",
+]
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ delegators
+
+
+def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:
+    """Delegator: run ``func(seed_tuple, *args, **kwargs)`` (a coroutine function, or a
+    plain one) in a new task."""
+
+    def delegator(seed_tuple: SeedTuple) -> Tuple[Callable[..., Any], tuple, dict]:
+        return func, (seed_tuple,) + args, kwargs
+
+    return delegator
+
+
+def create_run(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:
+    """Delegator: build ``cls(seed_tuple, *args, **kwargs)`` and run its ``run()`` (a
+    coroutine method) in a new task."""
+
+    def delegator(seed_tuple: SeedTuple) -> Any:
+        return cls(seed_tuple, *args, **kwargs).run
+
+    return delegator
+
+
+def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:
+    """Delegator: build ``cls(seed_tuple, *args, **kwargs)`` and, in a new task, call
+    ``open(msg, seed)`` (then ``on_message(msg)`` unless ``open`` returns true), then
+    ``on_message`` for each message its listener receives, until it closes; ``on_close``
+    gets the reason: IdleTerminate, StopListening, or the exception that ended it (logged).
+    Each of them may be plain or ``async def``."""
+
+    def delegator(seed_tuple: SeedTuple) -> Any:
+        return _open(cls(seed_tuple, *args, **kwargs), seed_tuple)
+
+    return delegator
+
+
+async def _open(obj: Any, seed_tuple: SeedTuple) -> None:
+    _, msg, seed = seed_tuple
+    del seed_tuple  # the first message is not kept while the delegate lives
+    try:
+        if not await resolve(obj.open(msg, seed)):
+            await resolve(obj.on_message(msg))
+        del msg
+        wait, on_message = obj.listener.wait, obj.on_message
+        while True:
+            await resolve(on_message(await wait()))
+    except (exception.IdleTerminate, exception.StopListening) as e:
+        await resolve(obj.on_close(e))
+    except Exception as e:
+        log.exception("delegate %s for seed %r failed", type(obj).__name__, seed)
+        await resolve(obj.on_close(e))
+
+
+def _coroutine(runner: Any) -> Any:
+    """The coroutine a delegator's result runs as."""
+    if asyncio.iscoroutine(runner):
+        return runner
+    if callable(runner):
+        return resolve(runner())
+    if (isinstance(runner, tuple) and len(runner) == 3 and callable(runner[0])
+            and isinstance(runner[1], (list, tuple)) and isinstance(runner[2], dict)):
+        func, args, kwargs = runner
+        return resolve(func(*args, **kwargs))
+    raise RuntimeError("a delegate must be a coroutine, an asyncio task, be callable, or be "
+                       f"a tuple (function, args, kwargs); got {runner!r}")
+
+
+# ------------------------------------------------------------------ the delegate table
+
+
+class _Delegates(DelegateTable):
+    """The delegate table of an asyncio DelegatorBot: each delegate runs as a task."""
+
+    def __init__(self, bot: "DelegatorBot", patterns: Iterable[Tuple[Any, Any]],
+                 hub: ListenerHub) -> None:
+        super().__init__(patterns, hub)
+        self._bot = bot
+        self.tasks: Dict[asyncio.Future[Any], Delegate] = {}
+
+    def _launch(self, delegate: Delegate, msg: Any) -> None:
+        runner = delegate.pattern.delegator((self._bot, msg, delegate.seed))
+        if isinstance(runner, asyncio.Future):  # a task of the caller's: watched till it ends
+            task = runner
+        else:
+            coro = _coroutine(runner)
+            task = asyncio.get_running_loop().create_task(
+                coro, name=f"telegrambot-delegate-{delegate.seed}")
+        delegate.runner = task
+        self.tasks[task] = delegate
+        task.add_done_callback(self._ended)
+
+    def _failed(self, text: str, *args: Any) -> None:
+        log.exception(text, *args)
+
+    def _ended(self, task: "asyncio.Future[Any]") -> None:
+        delegate = self.tasks.pop(task, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delegate for seed %r failed", getattr(delegate, "seed", None),
+                      exc_info=task.exception())
+        if delegate is not None:
+            self.retire(delegate)
+
+    def current(self) -> Optional[Delegate]:
+        """The delegate whose task is running now, if any."""
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop
+            return None
+        return self.tasks.get(task) if task is not None else None  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ the bot
+
+
+class DelegatorBot(Bot):
+    """An asyncio :class:`~telegrambot.aio.Bot` that hands messages to delegates, each a
+    task: the threaded :class:`telegrambot.DelegatorBot` on the event loop.
+
+    :param delegation_patterns: ``(seeder, delegator)`` pairs, as for the threaded bot
+        (``pave_event_space()(per_chat_id(), create_open, ChatHandler, timeout=10)``).
+    :param bot_kwargs: passed on to :class:`~telegrambot.aio.Bot`.
+
+    :meth:`handle` queues a message in the listeners that captured it and starts the
+    delegates it calls for; it awaits nothing, so a loop's next update follows at once
+    while delegates run. Idle timeouts are kept by one task per bot
+    (:attr:`idle_sweeper`). :meth:`stop` ends the loops, the scheduler and every delegate.
+    """
+
+    def __init__(self, token: str, delegation_patterns: Iterable[Tuple[Any, Any]],
+                 **bot_kwargs: Any) -> None:
+        super().__init__(token, **bot_kwargs)
+        self._hub = ListenerHub()
+        self._delegates = _Delegates(self, delegation_patterns, self._hub)
+        self._idle_sweeper: Optional[IdleSweeper] = None
+
+    @property
+    def idle_sweeper(self) -> IdleSweeper:
+        """The idle deadlines of this bot's delegates and the task that keeps them."""
+        if self._idle_sweeper is None:
+            self._idle_sweeper = IdleSweeper()
+        return self._idle_sweeper
+
+    def create_listener(self) -> Listener:
+        """A new :class:`~telegrambot.aio.helper.Listener`. Made by a delegate (while it
+        is built or in its task), it closes when the delegate ends; otherwise close it."""
+        delegates = self._delegates
+        listener = self._hub.listener()
+        owner = delegates.constructing or delegates.current()
+        if owner is not None:
+            owner.listeners.append(listener)
+        return listener
+
+    def delegate_count(self) -> int:
+        """How many delegates are alive."""
+        return self._delegates.count()
+
+    def handle(self, msg: Dict[str, Any]) -> None:
+        """Give ``msg`` to the listeners that captured it, then to every delegation
+        pattern (call it in the event loop)."""
+        self._hub.deliver(msg)
+        self._delegates.offer(msg)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        """Stop the delegates, then as :class:`~telegrambot.aio.Bot`: the loops, the
+        scheduler, the connections."""
+        try:
+            await self.stop_delegates()
+        finally:
+            await super().__aexit__(*exc)
+
+    async def stop(self, timeout: float = 2.0) -> None:
+        """End the loops and the scheduler, then every delegate (see :meth:`stop_delegates`)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        await super().stop(timeout)
+        await self.stop_delegates(max(0.0, deadline - asyncio.get_running_loop().time()))
+
+    async def stop_delegates(self, timeout: float = 2.0) -> None:
+        """End every delegate: each listener's ``wait()`` raises StopListening once the
+        messages already queued for it are handled. Waits up to ``timeout`` seconds in
+        all; the tasks still running then are cancelled (logged with their seeds)."""
+        delegates = self._delegates
+        delegates.stopping = True
+        try:
+            live = list(delegates.live)
+            for delegate in live:
+                for listener in delegate.listeners:
+                    listener.stop()
+            me = asyncio.current_task()
+            tasks = [d.runner for d in live if d.runner is not me and not d.runner.done()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+            running = [task for task in tasks if not task.done()]
+            if running:
+                seeds = [delegates.tasks[t].seed for t in running if t in delegates.tasks]
+                log.warning("%d delegates still running after stop, cancelled (seeds %s)",
+                            len(running), ", ".join(repr(seed) for seed in seeds[:10]))
+                for task in running:
+                    task.cancel()
+                await asyncio.wait(running, timeout=1.0)
+        finally:
+            delegates.stopping = False
+        if self._idle_sweeper is not None:
+            await self._idle_sweeper.stop()

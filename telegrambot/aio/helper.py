@@ -1,0 +1,468 @@
+"""Delegates on asyncio: listeners, the idle sweeper, the ready-made handlers, the answerer.
+
+The threaded :mod:`telegrambot.helper` with tasks instead of threads, on the same core:
+which listener captures a message is :class:`telegrambot.core.capture.CaptureIndex`'s,
+what the standard delegates capture is :mod:`telegrambot.core.capture`'s, routing by
+flavor is :mod:`telegrambot.core.routing`'s, and the contexts and proxies (``sender``,
+``administrator``, ``editor``) are the threaded ones (a proxy's call gives the asyncio
+bot's coroutine: ``await self.sender.sendMessage("hi")``).
+
+- :class:`ListenerHub` queues each message in the listeners that captured it; a
+  :class:`Listener` is awaited: ``msg = await listener.wait()``. Everything runs in one
+  event loop, so nothing here locks.
+- Idle timeouts: each delegate with a ``timeout`` has a deadline, kept by the bot's one
+  :class:`IdleSweeper` task (``telegrambot-idle-sweeper``); a message only notes its time.
+  When a deadline passes, the sweeper puts ``{'_idle': {'seconds': timeout}}`` in the
+  delegate's listener, and ``on__idle`` raises
+  :class:`~telegrambot.exception.IdleTerminate`. No timer, event or task per delegate.
+- :class:`ChatHandler`, :class:`UserHandler`, :class:`InlineUserHandler`,
+  :class:`CallbackQueryOriginHandler`: the threaded handlers' parameters and captures;
+  ``on_<flavor>`` methods may be plain or ``async def``. ``self.scheduler`` (events of the
+  delegate's own, as :class:`telegrambot.helper.StandardEventScheduler`) and
+  ``self.router`` are made on first use, so a delegate that uses neither costs nothing
+  for them.
+- :class:`Answerer` answers inline queries in a task per user, a newer query superseding
+  older ones.
+"""
+
+import asyncio
+import inspect
+import logging
+import time
+from collections import deque
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+
+from .. import exception
+from ..core.capture import (
+    Capture,
+    CaptureIndex,
+    CapturingListener,
+    chat_patterns,
+    origin_pattern,
+    user_patterns,
+)
+from ..core.deadlines import Deadlines, Watch
+from ..core.flavor import chat_flavors, handler_names, inline_flavors
+from ..core.routing import Router, flavor_or_none
+from ..helper.answerer import answer_arguments
+from ..helper.contexts import (
+    CallbackQueryOriginContext,
+    ChatContext,
+    ListenerContext,
+    UserContext,
+)
+from ..helper.events import StandardEventScheduler
+from ..helper.router import default_router
+
+__all__ = [
+    "ListenerHub",
+    "Listener",
+    "IdleSweeper",
+    "Handler",
+    "ChatHandler",
+    "UserHandler",
+    "InlineUserHandler",
+    "CallbackQueryOriginHandler",
+    "Answerer",
+    "resolve",
+]
+
+log = logging.getLogger(__name__)
+
+_STOP = object()  # queued to make Listener.wait() raise StopListening
+
+
+async def resolve(value: Any) -> Any:
+    """``value``, awaited first if it is awaitable (what a plain or ``async def`` handler
+    returned)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+# ------------------------------------------------------------------ listeners
+
+
+class ListenerHub(CaptureIndex):
+    """Queues each message in the listeners whose captures it matches (the index of
+    :class:`telegrambot.core.capture.CaptureIndex`: the cost of a message depends on how
+    many listeners want it, not on how many there are). One event loop uses it: no lock."""
+
+    def listener(self) -> "Listener":
+        """A new listener attached to this hub."""
+        return Listener(self)
+
+    def add(self, listener: "Listener", pattern: List[Any]) -> None:
+        if listener.closed:
+            raise RuntimeError("this listener is closed")
+        capture = Capture(listener, pattern)
+        listener._captures.append(capture)
+        self.index(capture)
+
+    def remove(self, listener: "Listener", pattern: Optional[List[Any]] = None) -> None:
+        """Drop the listener's captures equal to ``pattern`` (all of them for None)."""
+        keep = []
+        for capture in listener._captures:
+            if pattern is None or capture.pattern == pattern:
+                self.unindex(capture)
+            else:
+                keep.append(capture)
+        listener._captures = keep
+
+    def close(self, listener: "Listener") -> List[Any]:
+        """Detach ``listener`` for good; returns the messages still queued in it."""
+        self.remove(listener)
+        listener.closed = True
+        return listener._drain()
+
+    def template_failed(self, msg: Any) -> None:
+        log.exception("a capture template failed on a message; taken as no match")
+
+    def deliver(self, msg: Any) -> int:
+        """Queue ``msg`` in every listener that wants it; returns how many."""
+        listeners = self.matching(msg)
+        for listener in listeners:
+            listener._put(msg)
+        return len(listeners)
+
+    @staticmethod
+    def put(listener: "Listener", msg: Any) -> None:
+        """Queue ``msg`` in ``listener``."""
+        listener._put(msg)
+
+
+class Listener(CapturingListener):
+    """A delegate's inbox: ``await listener.wait()`` gives the next message it captured.
+
+    Get one from ``bot.create_listener()``; capture patterns as with the threaded
+    :class:`telegrambot.helper.Listener`. Holds no queue until a message waits in it.
+    """
+
+    def __init__(self, hub: ListenerHub) -> None:
+        super().__init__(hub)
+        self._items: Optional[Deque[Any]] = None
+        self._waiter: Optional[asyncio.Future[Any]] = None
+
+    def wait(self, timeout: Optional[float] = None) -> Any:
+        """An awaitable of the next captured message: ``msg = await listener.wait()``.
+
+        Raises :class:`~telegrambot.exception.WaitTooLong` after ``timeout`` seconds, and
+        :class:`~telegrambot.exception.StopListening` when the bot stops its delegates.
+        """
+        self._check_captures()
+        if self._waiter is not None and not self._waiter.done():
+            raise RuntimeError("this listener is awaited already")
+        future = asyncio.get_running_loop().create_future()
+        items = self._items
+        if items:
+            _settle(future, items.popleft())
+        else:
+            self._waiter = future
+        if timeout is None or future.done():
+            return future
+        return self._wait_for(future, timeout)
+
+    async def _wait_for(self, future: "asyncio.Future[Any]", timeout: float) -> Any:
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise exception.WaitTooLong(timeout) from None
+
+    def _put(self, msg: Any) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                _settle(waiter, msg)
+                return
+        if self._items is None:
+            self._items = deque()
+        self._items.append(msg)
+
+    def stop(self) -> None:
+        """Make :meth:`wait` raise StopListening once the messages queued so far are taken."""
+        self._put(_STOP)
+
+    def close(self) -> None:
+        """Detach from the bot: no more messages arrive."""
+        self._hub.close(self)
+
+    def _drain(self) -> List[Any]:
+        items, self._items = self._items, None
+        return [msg for msg in items or () if msg is not _STOP]
+
+
+def _settle(future: "asyncio.Future[Any]", msg: Any) -> None:
+    if msg is _STOP:
+        future.set_exception(exception.StopListening("the bot is stopping its delegates"))
+    else:
+        future.set_result(msg)
+
+
+# ------------------------------------------------------------------ idle timeouts
+
+
+class IdleSweeper:
+    """The idle deadlines of one bot's delegates, and the one task that enforces them
+    (``telegrambot-idle-sweeper``, started with the first watch, ended by :meth:`stop`).
+    When a delegate's deadline passes, ``{'_idle': {'seconds': timeout}}`` is put in its
+    listener."""
+
+    def __init__(self) -> None:
+        self._deadlines = Deadlines()
+        self._task: Optional[asyncio.Task[None]] = None
+        self._wake: Optional[asyncio.Event] = None
+
+    def watch(self, listener: Listener, timeout: float) -> Watch:
+        """Start watching ``listener``'s delegate: idle after ``timeout`` seconds without
+        a message (see :meth:`Watch.touch`)."""
+        watch, earliest = self._deadlines.watch(listener, timeout, time.monotonic())
+        self._started(earliest)
+        return watch
+
+    def rearm(self, watch: Watch) -> None:
+        """Watch again a delegate whose idle event came after it had a message."""
+        self._started(self._deadlines.arm(watch))
+
+    cancel = staticmethod(Deadlines.cancel)
+
+    def _started(self, earliest: bool) -> None:
+        task = self._task
+        if task is None or task.done():
+            self._wake = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="telegrambot-idle-sweeper")
+        elif earliest and self._wake is not None:
+            self._wake.set()
+
+    def __len__(self) -> int:
+        return len(self._deadlines)
+
+    async def _run(self) -> None:
+        deadlines, wake = self._deadlines, self._wake
+        assert wake is not None
+        while True:
+            idle, next_deadline = deadlines.due(time.monotonic())
+            for watch in idle:
+                listener = watch.owner
+                if listener is not None and not listener.closed:
+                    listener._put({"_idle": {"seconds": watch.timeout}})
+            if next_deadline is None and not deadlines:
+                self._task = None  # nothing left to watch: the next watch starts a task
+                return
+            wake.clear()
+            delay = None if next_deadline is None else max(0.0, next_deadline - time.monotonic())
+            try:
+                await asyncio.wait_for(wake.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+
+    async def stop(self) -> None:
+        """End the task (the watches stay; the next one starts it again)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            if task is not asyncio.current_task():
+                await asyncio.wait([task])
+
+
+# ------------------------------------------------------------------ handlers
+
+
+class Handler(ListenerContext):
+    """What the asyncio handlers share: the context (``bot``, ``id``, ``listener``), an
+    idle timeout, a router and a scheduler made on first use, and what
+    :func:`telegrambot.aio.delegate.create_open` calls (``open``, ``on_message``,
+    ``on_close``).
+
+    :param event_space: from :func:`telegrambot.delegate.pave_event_space` (events of
+        the delegate's own: ``self.scheduler``).
+    :param timeout: idle seconds before the delegate closes (None: never).
+    """
+
+    def __init__(self, bot: Any, context_id: Any, *, event_space: Any = None,
+                 timeout: Optional[float] = None) -> None:
+        super().__init__(bot, context_id)
+        self._event_space = event_space
+        self._router: Optional[Router] = None
+        self._scheduler: Optional[StandardEventScheduler] = None
+        self._watch: Optional[Watch] = None
+        if timeout is not None:
+            self._watch = bot.idle_sweeper.watch(self.listener, timeout)
+
+    # -- made on first use
+
+    @property
+    def router(self) -> Router:
+        """A :class:`~telegrambot.core.routing.Router` by flavor to ``on_<flavor>``
+        methods (made on first use; a custom entry in its ``routing_table`` takes
+        precedence from then on)."""
+        if self._router is None:
+            self._router = default_router(self)
+        return self._router
+
+    @property
+    def scheduler(self) -> StandardEventScheduler:
+        """Events of this delegate's own on the bot's scheduler (made on first use; needs
+        the ``event_space`` of :func:`~telegrambot.delegate.pave_event_space`)."""
+        if self._scheduler is None:
+            if self._event_space is None:
+                raise RuntimeError("this delegate has no event space: pair it with "
+                                   "pave_event_space() to schedule events of its own")
+            self._scheduler = StandardEventScheduler(self.bot.scheduler, self._event_space,
+                                                     self.id)
+            self._scheduler.configure(self.listener)
+        return self._scheduler
+
+    @property
+    def idle_watch(self) -> Optional[Watch]:
+        """The idle deadline of this delegate (None without a timeout)."""
+        return self._watch
+
+    # -- what create_open calls
+
+    def open(self, initial_msg: Any, seed: Any) -> Any:
+        """Called first, with the message that started the delegate; a true result means
+        it was handled here (else it goes to :meth:`on_message`)."""
+        return None
+
+    def on_message(self, msg: Any) -> Any:
+        """Route ``msg`` by its flavor to ``on_<flavor>`` (plain or ``async def``: the
+        result is awaited by the caller); an ``_idle`` event from the sweeper ends the
+        delegate unless a message came meanwhile."""
+        watch = self._watch
+        if watch is not None:
+            if "_idle" in msg and len(msg) == 1:
+                if watch.deadline > time.monotonic():  # a message came after it was put
+                    self.bot.idle_sweeper.rearm(watch)
+                    return None
+            else:
+                watch.last = time.monotonic()
+        router = self._router
+        if router is not None:
+            return router.route(msg)
+        flavor = flavor_or_none(msg)
+        if flavor is None:
+            return self.router.route(msg)  # logs it as of no known flavor
+        for name in handler_names(flavor):
+            method = getattr(self, name, None)
+            if method is not None:
+                return method(msg)
+        return self.router.route(msg)  # logs what is not handled
+
+    def on__idle(self, event: Dict[str, Any]) -> None:
+        """Close the delegate: it has been idle too long."""
+        raise exception.IdleTerminate(event["_idle"]["seconds"])
+
+    def on_close(self, ex: BaseException) -> None:
+        """Called last, with why the delegate ends (IdleTerminate, StopListening or the
+        exception that ended it)."""
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            IdleSweeper.cancel(watch)
+        normal = isinstance(ex, (exception.IdleTerminate, exception.StopListening))
+        log.log(logging.DEBUG if normal else logging.ERROR,
+                "%s closed: %s: %s", type(self).__name__, type(ex).__name__, ex)
+
+    def close(self, ex: Optional[BaseException] = None) -> None:
+        """End the delegate from one of its handlers (raises ``ex``, or StopListening)."""
+        raise ex if ex else exception.StopListening()
+
+
+class ChatHandler(ChatContext, Handler):
+    """A delegate for one chat (seed: the chat id, :func:`~telegrambot.delegate.per_chat_id`).
+
+    :param include_callback_query: also capture callback queries from this chat's messages.
+    """
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
+                 **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)
+        for pattern in chat_patterns(seed, include_callback_query):
+            self.listener.capture(pattern)
+
+
+class UserHandler(UserContext, Handler):
+    """A delegate for one user's actions (seed: the user id,
+    :func:`~telegrambot.delegate.per_from_id`).
+
+    :param flavors: the flavors to capture, or ``'all'``.
+    :param include_callback_query: also capture callback queries from the user's private chat.
+    """
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
+                 flavors: Any = chat_flavors + inline_flavors, **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)
+        for pattern in user_patterns(seed, flavors, include_callback_query):
+            self.listener.capture(pattern)
+
+
+class InlineUserHandler(UserHandler):
+    """A delegate for one user's inline queries and chosen inline results (seed:
+    :func:`~telegrambot.delegate.per_inline_from_id`)."""
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
+        super().__init__(seed_tuple, flavors=inline_flavors, **kwargs)
+
+
+class CallbackQueryOriginHandler(CallbackQueryOriginContext, Handler):
+    """A delegate for the callback queries from one message (seed: its identifier,
+    :func:`~telegrambot.delegate.per_callback_query_origin`)."""
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)
+        self.listener.capture(origin_pattern(tuple(seed)))
+
+
+# ------------------------------------------------------------------ the answerer
+
+
+class Answerer:
+    """Answers inline queries in a task per user (``telegrambot-answerer-<user id>``), one
+    computing at a time: a newer query from the same user replaces the one waiting, and
+    an answer whose query was superseded meanwhile is dropped instead of sent."""
+
+    def __init__(self, bot: Any) -> None:
+        self._bot = bot
+        self._slots: Dict[Any, List[Any]] = {}  # user -> [the latest job, not taken yet]
+
+    def answer(self, inline_query: Dict[str, Any], compute_fn: Callable[..., Any],
+               *compute_args: Any, **compute_kwargs: Any) -> None:
+        """Compute ``compute_fn(*compute_args, **compute_kwargs)`` (a plain function, run
+        in the event loop: keep it short, or a coroutine function) in the user's task and
+        answer the query with it (https://core.telegram.org/bots/api#answerinlinequery):
+        a list of results, a tuple ``(results, cache_time, is_personal, ...)`` or a dict
+        of keyword arguments."""
+        user = inline_query["from"]["id"]
+        job = (inline_query, compute_fn, compute_args, compute_kwargs)
+        slot = self._slots.get(user)
+        if slot is not None:
+            slot[0] = job
+            return
+        slot = self._slots[user] = [job]
+        asyncio.get_running_loop().create_task(self._work(user, slot),
+                                               name=f"telegrambot-answerer-{user}")
+
+    async def _work(self, user: Any, slot: List[Any]) -> None:
+        try:
+            while slot[0] is not None:
+                inline_query, compute_fn, args, kwargs = slot[0]
+                slot[0] = None
+                try:
+                    answer = await resolve(compute_fn(*args, **kwargs))
+                except Exception:
+                    log.exception("computing the answer to inline query %s failed",
+                                  inline_query.get("id"))
+                    continue
+                if slot[0] is not None:
+                    continue  # superseded: compute the newer one
+                try:
+                    query_args, query_kwargs = answer_arguments(inline_query["id"], answer)
+                    await self._bot.answerInlineQuery(*query_args, **query_kwargs)
+                except Exception:
+                    log.exception("answering inline query %s failed", inline_query.get("id"))
+        finally:
+            del self._slots[user]

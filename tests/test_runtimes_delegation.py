@@ -1,0 +1,177 @@
+"""Delegation scenarios written once and run on both runtimes (the ``runtime`` fixture):
+DelegatorBot with the same seeders, ``create_open`` and the ready-made handlers, a thread
+per delegate in one, a task in the other, polling the emulator through ``message_loop``.
+
+A handler body is the same for both: a proxy's call (``self.sender.sendMessage(...)``) is
+returned, so the asyncio driver awaits it while the threaded call has already been made.
+At the end, no ``telegrambot-`` thread or task may be left running (the fixture checks)."""
+
+import logging
+import threading
+
+
+class Record:
+    """What handlers report, from any thread; ``wait(n)`` blocks until ``n`` entries."""
+
+    def __init__(self):
+        self.items = []
+        self.cond = threading.Condition()
+
+    def add(self, item):
+        with self.cond:
+            self.items.append(item)
+            self.cond.notify_all()
+
+    def wait(self, count, timeout=10.0):
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.items) >= count, timeout), self.items
+            return list(self.items)
+
+
+def counter_class(runtime, record):
+    class Counter(runtime.helper.ChatHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.count = 0
+
+        def on_chat_message(self, msg):
+            if msg["text"] == "boom":
+                raise RuntimeError("boom")
+            self.count += 1
+            record.add((self.chat_id, msg["text"], self.count))
+            return self.sender.sendMessage("%d: %s" % (self.count, msg["text"]))
+
+        def on_close(self, ex):
+            record.add((self.chat_id, type(ex).__name__))
+            return super().on_close(ex)
+
+    return Counter
+
+
+def chat_bot(runtime, record, timeout=60):
+    d = runtime.delegate
+    return runtime.make_delegator_bot([d.pave_event_space()(
+        d.per_chat_id(), d.create_open, counter_class(runtime, record), timeout=timeout)])
+
+
+def replies(person, count):
+    return [person.wait_for_message()["text"] for _ in range(count)]
+
+
+def test_a_delegate_per_chat_counts_its_own_messages(runtime, emulator):
+    record = Record()
+    bot = chat_bot(runtime, record)
+    bot.message_loop()
+    alice, bob = emulator.user("Alice"), emulator.user("Bob")
+    alice.send("a")
+    bob.send("x")
+    alice.send("b")
+    assert replies(alice, 2) == ["1: a", "2: b"]
+    assert replies(bob, 1) == ["1: x"]
+    assert bot.delegate_count() == 2
+    bot.stop()
+    assert bot.delegate_count() == 0
+    closed = [item for item in record.wait(5) if len(item) == 2]
+    assert sorted(closed) == sorted([(alice.id, "StopListening"), (bob.id, "StopListening")])
+
+
+def test_an_idle_delegate_closes_and_the_next_message_starts_afresh(runtime, emulator):
+    record = Record()
+    bot = chat_bot(runtime, record, timeout=0.3)
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("a")
+    assert replies(alice, 1) == ["1: a"]
+    assert record.wait(2)[1] == (alice.id, "IdleTerminate")
+    alice.send("b")
+    assert replies(alice, 1) == ["1: b"]  # a new delegate: its count starts again
+
+
+def test_a_failing_handler_ends_its_delegate_only(runtime, emulator, caplog):
+    record = Record()
+    bot = chat_bot(runtime, record)
+    bot.message_loop()
+    alice, bob = emulator.user("Alice"), emulator.user("Bob")
+    alice.send("a")
+    assert replies(alice, 1) == ["1: a"]
+    alice.send("boom")
+    assert record.wait(2)[1] == (alice.id, "RuntimeError")
+    bob.send("x")
+    alice.send("c")
+    assert replies(bob, 1) == ["1: x"]
+    assert replies(alice, 1) == ["1: c"]
+    assert any(r.levelno >= logging.ERROR and r.exc_info and r.exc_info[0] is RuntimeError
+               for r in caplog.records)
+
+
+def test_a_delegate_per_user_follows_her_across_chats(runtime, emulator):
+    record = Record()
+
+    class Follower(runtime.helper.UserHandler):
+        def on_chat_message(self, msg):
+            record.add((self.user_id, msg["chat"]["type"], msg["text"]))
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([d.pave_event_space()(
+        d.per_from_id(), d.create_open, Follower, timeout=60, flavors=["chat"])])
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    group = emulator.group("Team")
+    alice.join(group)
+    alice.send("private")
+    alice.send("in the group", chat=group)
+    assert sorted(record.wait(2)) == sorted([(alice.id, "private", "private"),
+                                             (alice.id, "group", "in the group")])
+    assert bot.delegate_count() == 1
+
+
+def test_callback_queries_go_to_the_delegate_of_their_message(runtime, emulator):
+    record = Record()
+
+    class Origin(runtime.helper.CallbackQueryOriginHandler):
+        def on_callback_query(self, msg):
+            record.add((self.origin, msg["data"]))
+            return self.editor.editMessageText("pressed " + msg["data"])
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([d.pave_event_space()(
+        d.per_callback_query_origin(), d.create_open, Origin, timeout=60)])
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    sent = bot.sendMessage(alice.id, "pick", reply_markup={
+        "inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}]]})
+    alice.press(sent, "yes")
+    assert record.wait(1) == [((alice.id, sent["message_id"]), "yes")]
+    edited = alice.wait_for_message(predicate=lambda m: m.get("text") == "pressed yes")
+    assert edited["message_id"] == sent["message_id"]
+
+
+def test_inline_queries_answered_per_user(runtime, emulator):
+    record = Record()
+
+    def results(query):
+        return [{"type": "article", "id": "1", "title": query.upper(),
+                 "input_message_content": {"message_text": query}}]
+
+    class Inline(runtime.helper.InlineUserHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.answerer = runtime.helper.Answerer(self.bot)
+
+        def on_inline_query(self, msg):
+            self.answerer.answer(msg, results, msg["query"])
+
+        def on_chosen_inline_result(self, msg):
+            record.add(msg["result_id"])
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([d.pave_event_space()(
+        d.per_inline_from_id(), d.create_open, Inline, timeout=60)])
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    query = alice.inline_query("cats")
+    alice.choose_inline_result("1", "cats")
+    assert record.wait(1) == ["1"]
+    answer = emulator.wait_for_request("answerInlineQuery")
+    assert answer.params["inline_query_id"] == query["id"]
+    assert answer.params["results"][0]["title"] == "CATS"
