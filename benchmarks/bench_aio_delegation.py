@@ -21,7 +21,6 @@ No network: the handlers only count. Run:
 import argparse
 import asyncio
 import gc
-import itertools
 import os
 import sys
 import threading
@@ -30,53 +29,30 @@ import tracemalloc
 from typing import Any, Callable, Dict, List
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from telegrambot import DelegatorBot as ThreadedDelegatorBot  # noqa: E402
-from telegrambot import delegate as threaded_delegate  # noqa: E402
+# the threaded side is bench_delegation.py's: its bot, handler, counter and rounds
+from bench_delegation import (  # noqa: E402
+    _handled,
+    handled,
+    make_bot,
+    message,
+    rss_kib,
+    start_delegates,
+    summary,
+    throughput,
+)
+
 from telegrambot.aio import helper as aio_helper  # noqa: E402
 from telegrambot.aio.delegate import DelegatorBot, create_open, pave_event_space, per_chat_id  # noqa: E402
-from telegrambot.helper import ChatHandler as ThreadedChatHandler  # noqa: E402
 
 TOKEN = "123456:bench"
 API_URL = "http://127.0.0.1:9"  # never called: the handlers only count
-_handled = itertools.count()
-
-
-def handled() -> int:
-    """Messages counted so far (read without counting)."""
-    return _handled.__reduce__()[1][0]
 
 
 class AioCounter(aio_helper.ChatHandler):
     def on_chat_message(self, msg: Dict[str, Any]) -> None:
         next(_handled)
-
-
-class ThreadedCounter(ThreadedChatHandler):
-    def on_chat_message(self, msg: Dict[str, Any]) -> None:
-        next(_handled)
-
-
-def message(number: int, chat_id: int) -> Dict[str, Any]:
-    return {"message_id": number, "date": 1700000000, "text": "hi",
-            "chat": {"id": chat_id, "type": "private", "first_name": "U"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "U"}}
-
-
-def rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit("benchmark stalled: condition not met within %.0f s" % timeout)
-        time.sleep(0.002)
 
 
 async def settle(condition: Callable[[], bool], timeout: float) -> None:
@@ -141,32 +117,21 @@ async def aio_rate(live: int, count: int, rounds: int) -> List[float]:
 # ------------------------------------------------------------------ threads
 
 
-def threaded_bot(timeout: float) -> ThreadedDelegatorBot:
-    bot = ThreadedDelegatorBot(
-        TOKEN, [threaded_delegate.pave_event_space()(threaded_delegate.per_chat_id(),
-                                                     threaded_delegate.create_open,
-                                                     ThreadedCounter, timeout=timeout)],
-        api_url=API_URL, thread_stack_size=256 * 1024)
-    bot.scheduler.on_event(bot.handle)
-    bot.scheduler.run_as_thread()
-    return bot
-
-
-def threaded_start(bot: ThreadedDelegatorBot, first: int, chats: int) -> None:
-    target = handled() + chats
-    for chat_id in range(first, first + chats):
-        bot.handle(message(0, chat_id))
-    wait_until(lambda: handled() >= target, 300)
-
-
 def threaded_memory(chats: int) -> Dict[str, float]:
-    bot = threaded_bot(3600)
-    threaded_start(bot, 1, 100)
+    bot = make_bot(3600, 256 * 1024)
+    start_delegates(bot, 100)
     time.sleep(0.2)
     gc.collect()
     rss_before = rss_kib()
     traced_before = tracemalloc.get_traced_memory()[0]
-    threaded_start(bot, 1000, chats)
+    begin = time.perf_counter()
+    target = handled() + chats
+    for chat_id in range(1000, 1000 + chats):
+        bot.handle(message(0, chat_id))
+    while handled() < target:
+        if time.perf_counter() - begin > 300:
+            raise SystemExit("benchmark stalled: delegates did not start")
+        time.sleep(0.01)
     time.sleep(0.5)  # every delegate settles into waiting
     gc.collect()
     traced = tracemalloc.get_traced_memory()[0] - traced_before
@@ -178,23 +143,11 @@ def threaded_memory(chats: int) -> Dict[str, float]:
 
 
 def threaded_rate(live: int, count: int, rounds: int) -> List[float]:
-    bot = threaded_bot(3600)
-    threaded_start(bot, 1, live)
-    rates = []
-    for _ in range(rounds):
-        msgs = [message(n, n % live + 1) for n in range(count)]
-        target = handled() + count
-        begin = time.perf_counter()
-        for msg in msgs:
-            bot.handle(msg)
-        wait_until(lambda target=target: handled() >= target, 120)
-        rates.append(count / (time.perf_counter() - begin))
+    bot = make_bot(3600, 256 * 1024)
+    start_delegates(bot, live)
+    rates = throughput(bot, live, count, rounds)
     bot.stop(30)
     return rates
-
-
-def summary(rates: List[float]) -> str:
-    return "best %.0f, median %.0f messages/s" % (max(rates), sorted(rates)[len(rates) // 2])
 
 
 def main() -> None:

@@ -506,6 +506,26 @@ def _seen_table(bot: Any) -> DedupTable:
         return state.seen
 
 
+def webhook_settings(url: Optional[str], path: Optional[str], secret_token: Optional[str],
+                     certificate: Any, certfile: Optional[str],
+                     **options: Any) -> Tuple[str, Dict[str, Any]]:
+    """The path to serve and the parameters of setWebhook besides its URL, as
+    :func:`run_webhook` (and the asyncio one) use them: the path of ``url`` (or ``/``) when
+    ``path`` is None, a random secret token when None, the certificate to upload (``True``:
+    ``certfile``; a str: that path), and ``options`` (``ip_address``, ...) as given."""
+    if secret_token is None:
+        secret_token = secrets.token_urlsafe(32)
+    if path is None:
+        path = (urlsplit(url).path if url else "") or "/"
+    if certificate is True:
+        if not certfile:
+            raise ValueError("certificate=True uploads certfile, but no certfile was given")
+        certificate = pathlib.Path(certfile)
+    elif isinstance(certificate, str):
+        certificate = pathlib.Path(certificate)
+    return path, dict(options, certificate=certificate, secret_token=secret_token)
+
+
 def run_webhook(
     bot: Any,
     callback: Union[None, Callable[[Dict[str, Any]], Any], Dict[str, Callable[..., Any]]] = None,
@@ -558,23 +578,17 @@ def run_webhook(
     Returns a :class:`WebhookRun`; with ``run_forever`` it blocks until Ctrl-C first.
     """
     host, port = listen_address(url, host, port, getattr(bot, "api_url", ""))
-    if secret_token is None:
-        secret_token = secrets.token_urlsafe(32)
-    if path is None:
-        path = (urlsplit(url).path if url else "") or "/"
-    if certificate is True:
-        if not certfile:
-            raise ValueError("certificate=True uploads certfile, but no certfile was given")
-        certificate = pathlib.Path(certfile)
-    elif isinstance(certificate, str):
-        certificate = pathlib.Path(certificate)
+    path, settings = webhook_settings(
+        url, path, secret_token, certificate, certfile, ip_address=ip_address,
+        max_connections=max_connections, allowed_updates=allowed_updates,
+        drop_pending_updates=drop_pending_updates)
     updates: queue.Queue[Any] = queue.Queue(queue_size)
     server = WebhookServer(
         updates,
         host,
         port,
         path,
-        secret_token=secret_token,
+        secret_token=settings["secret_token"],
         certfile=certfile,
         keyfile=keyfile,
         max_body=max_body,
@@ -585,15 +599,7 @@ def run_webhook(
     try:
         loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold,
                                 on_error=on_error)
-        bot.setWebhook(
-            url or server.url,
-            certificate=certificate,
-            ip_address=ip_address,
-            max_connections=max_connections,
-            allowed_updates=allowed_updates,
-            drop_pending_updates=drop_pending_updates,
-            secret_token=secret_token,
-        )
+        bot.setWebhook(url or server.url, **settings)
     except BaseException:
         server.stop()
         if loop is not None:

@@ -445,3 +445,67 @@ def test_the_emulator_retries_after_a_503(emulator, bot, kind):
 
 async def _take(aqueue, count, timeout=10.0):
     return [await asyncio.wait_for(aqueue.get(), timeout) for _ in range(count)]
+
+
+# -- run_webhook on asyncio -------------------------------------------------------------------
+
+
+def test_run_webhook_sets_the_webhook_serves_and_stops(emulator, aio_run):
+    from telegrambot.aio import Bot
+    from telegrambot.aio.webhook import run_webhook
+
+    async def main():
+        async with Bot(emulator.token, api_url=emulator.api_url) as bot:
+            received = []
+
+            async def handle(msg):
+                received.append(msg["text"])
+                await bot.sendMessage(msg["chat"]["id"], "echo: " + msg["text"])
+
+            run = await run_webhook(bot, handle, host="127.0.0.1", port=0, path="/tg",
+                                    allowed_updates=["message"])
+            assert run.url == f"http://127.0.0.1:{run.port}/tg"
+            webhook = emulator.webhook
+            assert webhook["url"] == run.url and len(webhook["secret_token"]) >= 32
+            assert run.receiver.rules.has_secret and "secret" not in repr(run)
+            alice = emulator.user("Alice")
+            alice.send("hi")
+            reply = await asyncio.to_thread(alice.wait_for_message)
+            assert reply["text"] == "echo: hi" and received == ["hi"]
+            await run.stop(delete_webhook=True)
+            await run.wait()
+            assert emulator.webhook["url"] == ""
+            with pytest.raises(OSError):
+                await asyncio.to_thread(post, run.port, {"update_id": 1}, path="/tg", timeout=1)
+
+    aio_run(main())
+
+
+def test_run_webhook_stopped_from_a_handler_hands_over_what_was_accepted(emulator, aio_run):
+    from telegrambot.aio import Bot
+    from telegrambot.aio.webhook import run_webhook
+
+    async def main():
+        async with Bot(emulator.token, api_url=emulator.api_url) as bot:
+            handled = []
+            runs = []
+
+            async def handle(msg):
+                handled.append(msg["text"])
+                if msg["text"] == "stop":
+                    await runs[0].stop()  # returns at once: this task drains the queue
+
+            runs.append(await run_webhook(bot, handle, host="127.0.0.1", port=0,
+                                          secret_token=SECRET))
+            port = runs[0].port
+            for update_id, text in enumerate(("a", "stop"), 1):
+                update = {"update_id": update_id, "message": {
+                    "message_id": update_id, "date": 0, "text": text,
+                    "chat": {"id": 1, "type": "private"}}}
+                assert (await asyncio.to_thread(post, port, update, path="/"))[0] == 200
+            await asyncio.wait_for(runs[0].wait(), 10)
+            assert handled == ["a", "stop"]
+            assert runs[0].updates.empty()  # everything answered 200 was handed over
+            assert not runs[0].receiver.accepting
+
+    aio_run(main())

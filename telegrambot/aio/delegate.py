@@ -11,7 +11,10 @@ handed to its successor). What differs is what a delegate runs on: a task named
 A *delegator* takes the seed tuple ``(bot, msg, seed)`` and returns a coroutine (run as
 a task), a callable (called in a new task, its result awaited if it is awaitable), a tuple
 ``(function, args, kwargs)``, or an :class:`asyncio.Task` of the caller's (watched until
-it ends). :func:`create_open` is the usual one: ``create_open(ChatHandler, timeout=10)``.
+it ends). :func:`create_open` is the usual one: ``create_open(ChatHandler, timeout=10)``;
+:func:`call` (a function, plain or ``async def``, called with the seed tuple) and
+:func:`create_run` (an object's ``run()``) are the threaded ones, their delegates run as
+tasks here.
 """
 
 import asyncio
@@ -20,83 +23,21 @@ from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from .. import exception
 from ..core.delegation import Delegate, DelegateTable
-from ..core.seeding import (
-    SeedTuple,
-    chain,
-    include_callback_query_chat_id,
-    pair,
-    pave_event_space,
-    per_application,
-    per_callback_query_chat_id,
-    per_callback_query_origin,
-    per_chat_id,
-    per_chat_id_except,
-    per_chat_id_in,
-    per_event_source_id,
-    per_from_id,
-    per_from_id_except,
-    per_from_id_in,
-    per_inline_from_id,
-    per_inline_from_id_except,
-    per_inline_from_id_in,
-    per_invoice_payload,
-    per_message,
-    until,
-)
+from ..core.seeding import *  # noqa: F403 -- the seeders and pair producers, shared
+from ..core.seeding import SeedTuple
+from ..core.seeding import __all__ as _SEEDING
+from ..delegate import call, create_run  # they only describe the delegate: shared
 from .bot import Bot
 from .helper import IdleSweeper, Listener, ListenerHub, resolve
 
-__all__ = [
-    "DelegatorBot",
-    "call",
-    "create_run",
-    "create_open",
-    "per_chat_id",
-    "per_chat_id_in",
-    "per_chat_id_except",
-    "per_from_id",
-    "per_from_id_in",
-    "per_from_id_except",
-    "per_inline_from_id",
-    "per_inline_from_id_in",
-    "per_inline_from_id_except",
-    "per_application",
-    "per_message",
-    "per_event_source_id",
-    "per_callback_query_chat_id",
-    "per_callback_query_origin",
-    "per_invoice_payload",
-    "until",
-    "chain",
-    "pair",
-    "pave_event_space",
-    "include_callback_query_chat_id",
-]
+#: DelegatorBot, the delegators, and the seeders and pair producers of core.seeding.
+__all__ = ["DelegatorBot", "call", "create_run", "create_open"] + [
+    name for name in _SEEDING if name not in ("Seeder", "SeedTuple", "wrap_none", "seeders_list")]
 
 log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ delegators
-
-
-def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:
-    """Delegator: run ``func(seed_tuple, *args, **kwargs)`` (a coroutine function, or a
-    plain one) in a new task."""
-
-    def delegator(seed_tuple: SeedTuple) -> Tuple[Callable[..., Any], tuple, dict]:
-        return func, (seed_tuple,) + args, kwargs
-
-    return delegator
-
-
-def create_run(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:
-    """Delegator: build ``cls(seed_tuple, *args, **kwargs)`` and run its ``run()`` (a
-    coroutine method) in a new task."""
-
-    def delegator(seed_tuple: SeedTuple) -> Any:
-        return cls(seed_tuple, *args, **kwargs).run
-
-    return delegator
 
 
 def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[SeedTuple], Any]:

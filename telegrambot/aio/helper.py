@@ -34,21 +34,20 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from .. import exception
 from ..core.capture import (
-    Capture,
     CaptureIndex,
     CapturingListener,
-    chat_patterns,
-    origin_pattern,
-    user_patterns,
 )
 from ..core.deadlines import Deadlines, Watch
-from ..core.flavor import chat_flavors, handler_names, inline_flavors
+from ..core.flavor import handler_names, inline_flavors
 from ..core.routing import Router, flavor_or_none
 from ..helper.answerer import answer_arguments
 from ..helper.contexts import (
     CallbackQueryOriginContext,
+    ChatCaptures,
     ChatContext,
     ListenerContext,
+    OriginCaptures,
+    UserCaptures,
     UserContext,
 )
 from ..helper.events import StandardEventScheduler
@@ -92,26 +91,12 @@ class ListenerHub(CaptureIndex):
         """A new listener attached to this hub."""
         return Listener(self)
 
-    def add(self, listener: "Listener", pattern: List[Any]) -> None:
-        if listener.closed:
-            raise RuntimeError("this listener is closed")
-        capture = Capture(listener, pattern)
-        listener._captures.append(capture)
-        self.index(capture)
-
-    def remove(self, listener: "Listener", pattern: Optional[List[Any]] = None) -> None:
-        """Drop the listener's captures equal to ``pattern`` (all of them for None)."""
-        keep = []
-        for capture in listener._captures:
-            if pattern is None or capture.pattern == pattern:
-                self.unindex(capture)
-            else:
-                keep.append(capture)
-        listener._captures = keep
+    add = CaptureIndex.attach
+    remove = CaptureIndex.detach
 
     def close(self, listener: "Listener") -> List[Any]:
         """Detach ``listener`` for good; returns the messages still queued in it."""
-        self.remove(listener)
+        self.detach(listener)
         listener.closed = True
         return listener._drain()
 
@@ -369,34 +354,20 @@ class Handler(ListenerContext):
         raise ex if ex else exception.StopListening()
 
 
-class ChatHandler(ChatContext, Handler):
+class ChatHandler(ChatCaptures, ChatContext, Handler):
     """A delegate for one chat (seed: the chat id, :func:`~telegrambot.delegate.per_chat_id`).
 
     :param include_callback_query: also capture callback queries from this chat's messages.
     """
 
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
-                 **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in chat_patterns(seed, include_callback_query):
-            self.listener.capture(pattern)
 
-
-class UserHandler(UserContext, Handler):
+class UserHandler(UserCaptures, UserContext, Handler):
     """A delegate for one user's actions (seed: the user id,
     :func:`~telegrambot.delegate.per_from_id`).
 
     :param flavors: the flavors to capture, or ``'all'``.
     :param include_callback_query: also capture callback queries from the user's private chat.
     """
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
-                 flavors: Any = chat_flavors + inline_flavors, **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in user_patterns(seed, flavors, include_callback_query):
-            self.listener.capture(pattern)
 
 
 class InlineUserHandler(UserHandler):
@@ -407,14 +378,9 @@ class InlineUserHandler(UserHandler):
         super().__init__(seed_tuple, flavors=inline_flavors, **kwargs)
 
 
-class CallbackQueryOriginHandler(CallbackQueryOriginContext, Handler):
+class CallbackQueryOriginHandler(OriginCaptures, CallbackQueryOriginContext, Handler):
     """A delegate for the callback queries from one message (seed: its identifier,
     :func:`~telegrambot.delegate.per_callback_query_origin`)."""
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        self.listener.capture(origin_pattern(tuple(seed)))
 
 
 # ------------------------------------------------------------------ the answerer

@@ -12,16 +12,22 @@ with a wrong secret or too large a body gets its refusal, not an invitation to s
 body. Parsing the head is aiohttp's (its limits on header lines: ``max_headers`` and
 ``max_field_size`` of :class:`aiohttp.web.AppRunner`); the head it parsed is then held to the
 built-in server's limits (16 KiB, 64 lines: 431), and a body over ``max_body`` is refused
-from its Content-Length. A refused request's body is never read by the app; aiohttp drains
+from its Content-Length. :func:`run_webhook` serves it, a message loop reading its queue,
+and sets the webhook: what :func:`telegrambot.webhook.run_webhook` does for threads. A refused request's body is never read by the app; aiohttp drains
 what the client still sends for ``lingering_time`` seconds (an :class:`~aiohttp.web.AppRunner`
 option, 10 by default) before it closes the connection, so the answer is not lost to a reset.
 """
 
 import asyncio
-from typing import Any, Optional, Tuple
+import logging
+import ssl
+from typing import Any, List, Optional, Tuple
 
+from .._receiver import MAX_BODY
 from ..asgi import AsyncWebhookReceiver
+from ..core.redact import redact
 from ..core.webhook_rules import Rejection
+from ..webhook import QUEUE_SIZE, _seen_table, webhook_settings
 
 try:
     from aiohttp import web
@@ -30,7 +36,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "telegrambot.aio.webhook needs aiohttp: pip install 'telegrambot[aio]'"
     ) from exc
 
-__all__ = ["webhook_app", "RECEIVER"]
+__all__ = ["webhook_app", "RECEIVER", "run_webhook", "WebhookRun"]
+
+logger = logging.getLogger("telegrambot.webhook")
 
 #: Where :func:`webhook_app` keeps its receiver: ``app[RECEIVER]``.
 RECEIVER: Any = (web.AppKey("telegrambot_receiver", AsyncWebhookReceiver)
@@ -116,3 +124,140 @@ def _response(status: int, text: str) -> web.Response:
     if status != 200:  # its body may be unread: the connection is not kept
         response.force_close()
     return response
+
+
+# -- one call: set the webhook and serve ---------------------------------------------------
+
+
+class WebhookRun:
+    """A bot running on a webhook, as :func:`run_webhook` starts it: ``await run.stop()``
+    ends it, ``await run.wait()`` waits until then; also ``async with run:``."""
+
+    def __init__(self, bot: Any, runner: web.AppRunner, receiver: AsyncWebhookReceiver,
+                 loop: Any, updates: "asyncio.Queue[Any]", url: str, port: int) -> None:
+        self.bot = bot
+        self.runner = runner
+        self.receiver = receiver
+        self.loop = loop
+        self.updates = updates
+        self.url = url
+        self._port = port
+        self._stopped = asyncio.Event()
+        self._stopping: Optional[asyncio.Task[None]] = None
+
+    def __repr__(self) -> str:
+        return f"<WebhookRun {redact(self.url)}>"
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the one picked for ``port=0``)."""
+        return self._port
+
+    async def stop(self, timeout: float = 10.0, *, delete_webhook: bool = False) -> None:
+        """Stop receiving (new requests get 503, so Telegram sends them again later;
+        requests in flight finish), let the loop hand over every update accepted (answered
+        200), end it; all within ``timeout`` seconds. The updates it could not hand over in
+        time are logged at ERROR with their update_ids. With ``delete_webhook``, also call
+        `deleteWebhook <https://core.telegram.org/bots/api#deletewebhook>`_.
+
+        Awaited in a handler, it returns at once and the same steps run in a
+        ``telegrambot-webhook-stop`` task: the handler's task is the one that still has to
+        hand over the updates already accepted."""
+        if self._stopping is None:
+            self._stopping = asyncio.get_running_loop().create_task(
+                self._stop(timeout, delete_webhook), name="telegrambot-webhook-stop")
+        if asyncio.current_task() is getattr(self.loop, "_task", None):
+            return
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self, timeout: float, delete_webhook: bool) -> None:
+        clock = asyncio.get_running_loop().time
+        deadline = clock() + timeout
+        try:
+            self.receiver.close()
+            await self.receiver.wait_idle(timeout)
+            await self.runner.cleanup()
+            # the loop drains the queue (what was answered 200) before it ends
+            await self.loop.stop(max(0.0, deadline - clock()))
+            if delete_webhook:
+                await self.bot.deleteWebhook()
+        finally:
+            self._stopped.set()
+
+    async def wait(self) -> None:
+        """Wait until the run is stopped."""
+        await self._stopped.wait()
+
+    async def __aenter__(self) -> "WebhookRun":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+
+async def run_webhook(
+    bot: Any,
+    callback: Any = None,
+    *,
+    url: Optional[str] = None,
+    host: str = "0.0.0.0",
+    port: int = 8443,
+    path: Optional[str] = None,
+    secret_token: Optional[str] = None,
+    certfile: Optional[str] = None,
+    keyfile: Optional[str] = None,
+    certificate: Any = None,
+    allowed_updates: Optional[List[str]] = None,
+    drop_pending_updates: Optional[bool] = None,
+    max_connections: Optional[int] = None,
+    ip_address: Optional[str] = None,
+    max_body: int = MAX_BODY,
+    ordered: bool = True,
+    maxhold: float = 3,
+    queue_size: int = QUEUE_SIZE,
+    put_timeout: float = 5.0,
+) -> WebhookRun:
+    """Run an asyncio ``bot`` on a webhook: :func:`telegrambot.webhook.run_webhook` in the
+    running event loop, on aiohttp's server.
+
+    Serves :func:`webhook_app` on ``host``:``port`` (``path`` defaults to the path of
+    ``url``; ``certfile``/``keyfile`` turn TLS on), starts ``bot.message_loop(callback)``
+    reading the app's queue (at most ``queue_size`` updates: a request waits up to
+    ``put_timeout`` seconds for room, then gets 503 and Telegram delivers the update again
+    later), then calls `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_ with
+    ``url`` (None: the server's own URL, for a Bot API server on the same host such as the
+    emulator), ``secret_token`` (a random one when None), ``allowed_updates``,
+    ``drop_pending_updates``, ``max_connections``, ``ip_address`` and ``certificate`` (a
+    file to upload, or True for ``certfile``). Returns a :class:`WebhookRun`.
+    """
+    path, settings = webhook_settings(
+        url, path, secret_token, certificate, certfile, ip_address=ip_address,
+        max_connections=max_connections, allowed_updates=allowed_updates,
+        drop_pending_updates=drop_pending_updates)
+    ssl_context = None
+    if certfile:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_context.load_cert_chain(certfile, keyfile)
+    updates: asyncio.Queue[Any] = asyncio.Queue(queue_size)
+    receiver = AsyncWebhookReceiver(updates, path=path, secret_token=settings["secret_token"],
+                                    max_body=max_body, put_timeout=put_timeout,
+                                    seen=_seen_table(bot))
+    runner = web.AppRunner(webhook_app(receiver=receiver), access_log=None,
+                           handle_signals=False)
+    await runner.setup()
+    loop = None
+    try:
+        await web.TCPSite(runner, host, port, ssl_context=ssl_context).start()
+        bound = runner.addresses[0][1]
+        scheme = "https" if ssl_context else "http"
+        local = f"{scheme}://{f'[{host}]' if ':' in host else host}:{bound}{path}"
+        loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold)
+        await bot.setWebhook(url or local, **settings)
+    except BaseException:
+        receiver.close()
+        await runner.cleanup()
+        if loop is not None:
+            await loop.stop()
+        raise
+    logger.info("webhook: listening on %s", redact(local))
+    return WebhookRun(bot, runner, receiver, loop, updates, local, bound)

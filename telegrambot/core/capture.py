@@ -15,7 +15,7 @@ things: :func:`chat_patterns`, :func:`user_patterns`, :func:`origin_pattern`,
 
 import itertools
 import re
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..exception import BadFlavor
 from .flavor import flavor
@@ -163,6 +163,24 @@ class CaptureIndex:
             shape.table.setdefault(capture.key, {})[capture] = None
         else:
             self._scan[capture] = None
+
+    def attach(self, listener: Any, pattern: List[Any]) -> None:
+        """Capture ``pattern`` for ``listener`` (a :class:`CapturingListener`) and index it."""
+        if listener.closed:
+            raise RuntimeError("this listener is closed")
+        capture = Capture(listener, pattern)
+        listener._captures.append(capture)
+        self.index(capture)
+
+    def detach(self, listener: Any, pattern: Optional[List[Any]] = None) -> None:
+        """Drop ``listener``'s captures equal to ``pattern`` (all of them for None)."""
+        keep = []
+        for capture in listener._captures:
+            if pattern is None or capture.pattern == pattern:
+                self.unindex(capture)
+            else:
+                keep.append(capture)
+        listener._captures = keep
 
     def unindex(self, capture: Capture) -> None:
         """Stop finding ``capture`` (indexed before)."""

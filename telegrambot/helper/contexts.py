@@ -1,10 +1,13 @@
 """Contexts of delegates: the bot, the delegate's id and listener, and proxies that fill in
-the chat or message. Shared by both runtimes: ``bot.create_listener()`` gives the
-runtime's listener."""
+the chat or message; and what the standard delegates capture from their seed
+(:class:`ChatCaptures`, :class:`UserCaptures`, :class:`OriginCaptures`). Shared by both
+runtimes: ``bot.create_listener()`` gives the runtime's listener."""
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any, Tuple
 
+from ..core.capture import chat_patterns, origin_pattern, user_patterns
+from ..core.flavor import chat_flavors, inline_flavors
 from .listeners import Listener
 from .proxies import Administrator, Editor, Sender
 
@@ -92,3 +95,50 @@ class InvoiceContext(ListenerContext):
     def payload(self) -> Any:
         """The invoice payload (the ``payload`` given to ``sendInvoice``)."""
         return self._id
+
+
+# -- what the standard delegates capture, made from their seed tuple (bot, msg, seed) ------
+
+
+class ChatCaptures:
+    """First base of a chat's delegate: the seed is the chat id; captures the chat's
+    messages, and callback queries from its messages with ``include_callback_query``."""
+
+    if TYPE_CHECKING:  # provided by the context this is mixed into
+        listener: Any
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
+                 **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
+        for pattern in chat_patterns(seed, include_callback_query):
+            self.listener.capture(pattern)
+
+
+class UserCaptures:
+    """First base of a user's delegate: the seed is the user id; captures what the user
+    sends of ``flavors`` (or ``'all'``), and callback queries from the user's private
+    chat with ``include_callback_query``."""
+
+    if TYPE_CHECKING:  # provided by the context this is mixed into
+        listener: Any
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
+                 flavors: Any = chat_flavors + inline_flavors, **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
+        for pattern in user_patterns(seed, flavors, include_callback_query):
+            self.listener.capture(pattern)
+
+
+class OriginCaptures:
+    """First base of a callback query origin's delegate: the seed is the message
+    identifier; captures the callback queries from that message."""
+
+    if TYPE_CHECKING:  # provided by the context this is mixed into
+        listener: Any
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
+        self.listener.capture(origin_pattern(tuple(seed)))

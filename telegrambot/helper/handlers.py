@@ -11,13 +11,16 @@ import logging
 from typing import Any, Iterable, Optional, Tuple
 
 from .. import exception
-from ..core.capture import chat_patterns, invoice_patterns, origin_pattern, user_patterns
-from ..core.flavor import chat_flavors, inline_flavors
+from ..core.capture import invoice_patterns
+from ..core.flavor import inline_flavors
 from .contexts import (
     CallbackQueryOriginContext,
+    ChatCaptures,
     ChatContext,
     InvoiceContext,
     ListenerContext,
+    OriginCaptures,
+    UserCaptures,
     UserContext,
 )
 from .events import IdleTerminateMixin, StandardEventMixin
@@ -81,7 +84,8 @@ class Monitor(ListenerContext, DefaultRouterMixin):
 
 
 @openable
-class ChatHandler(ChatContext, DefaultRouterMixin, StandardEventMixin, IdleTerminateMixin):
+class ChatHandler(ChatCaptures, ChatContext, DefaultRouterMixin, StandardEventMixin,
+                  IdleTerminateMixin):
     """A delegate for one chat (seed: the chat id, see
     :func:`telegrambot.delegate.per_chat_id`).
 
@@ -90,29 +94,16 @@ class ChatHandler(ChatContext, DefaultRouterMixin, StandardEventMixin, IdleTermi
         :func:`telegrambot.delegate.pave_event_space`.
     """
 
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
-                 **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in chat_patterns(self.chat_id, include_callback_query):
-            self.listener.capture(pattern)
-
 
 @openable
-class UserHandler(UserContext, DefaultRouterMixin, StandardEventMixin, IdleTerminateMixin):
+class UserHandler(UserCaptures, UserContext, DefaultRouterMixin, StandardEventMixin,
+                  IdleTerminateMixin):
     """A delegate for one user's actions (seed: the user id, see
     :func:`telegrambot.delegate.per_from_id`).
 
     :param flavors: the flavors to capture, or ``'all'``.
     :param include_callback_query: also capture callback queries from the user's private chat.
     """
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], include_callback_query: bool = False,
-                 flavors: Any = chat_flavors + inline_flavors, **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in user_patterns(self.user_id, flavors, include_callback_query):
-            self.listener.capture(pattern)
 
 
 class InlineUserHandler(UserHandler):
@@ -123,15 +114,10 @@ class InlineUserHandler(UserHandler):
 
 
 @openable
-class CallbackQueryOriginHandler(CallbackQueryOriginContext, DefaultRouterMixin,
+class CallbackQueryOriginHandler(OriginCaptures, CallbackQueryOriginContext, DefaultRouterMixin,
                                  StandardEventMixin, IdleTerminateMixin):
     """A delegate for the callback queries from one message (seed: its identifier, see
     :func:`telegrambot.delegate.per_callback_query_origin`)."""
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        self.listener.capture(origin_pattern(tuple(self.origin)))
 
 
 @openable

@@ -11,7 +11,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from .. import exception
-from ..core.capture import Capture, CaptureIndex, CapturingListener, match, match_all
+from ..core.capture import CaptureIndex, CapturingListener, match, match_all
 
 __all__ = ["match", "match_all", "ListenerHub", "Listener", "Microphone"]
 
@@ -49,23 +49,13 @@ class ListenerHub(CaptureIndex):
     # -- captures ------------------------------------------------------------------------
 
     def add(self, listener: "Listener", pattern: List[Any]) -> None:
-        capture = Capture(listener, pattern)
         with self.lock:
-            if listener.closed:
-                raise RuntimeError("this listener is closed")
-            listener._captures.append(capture)
-            self.index(capture)
+            self.attach(listener, pattern)
 
     def remove(self, listener: "Listener", pattern: Optional[List[Any]] = None) -> None:
         """Drop the listener's captures equal to ``pattern`` (all of them for None)."""
         with self.lock:
-            keep = []
-            for capture in listener._captures:
-                if pattern is None or capture.pattern == pattern:
-                    self.unindex(capture)
-                else:
-                    keep.append(capture)
-            listener._captures = keep
+            self.detach(listener, pattern)
 
     def close(self, listener: "Listener") -> List[Any]:
         """Detach ``listener`` for good; returns the messages still queued in it."""
