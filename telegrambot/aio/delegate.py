@@ -180,12 +180,12 @@ class DelegatorBot(Bot):
         self._delegates.offer(msg)
 
     async def __aexit__(self, *exc: Any) -> None:
-        """Stop the delegates, then as :class:`~telegrambot.aio.Bot`: the loops, the
-        scheduler, the connections."""
+        """Stop the loops, the scheduler and the delegates (:meth:`stop`), then close the
+        connections."""
         try:
-            await self.stop_delegates()
+            await self.stop()
         finally:
-            await super().__aexit__(*exc)
+            await self.close_connections()
 
     async def stop(self, timeout: float = 2.0) -> None:
         """End the loops and the scheduler, then every delegate (see :meth:`stop_delegates`)."""

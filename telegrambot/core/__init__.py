@@ -36,6 +36,7 @@ them imports threading, queue, socket, logging or a runtime module
 - :mod:`telegrambot.core.origins`: which messages a delegate's calls give callback buttons
   to;
 - :mod:`telegrambot.core.events`: the scheduler's event heap;
+- :mod:`telegrambot.core.deadlines`: the idle deadlines of many delegates, for one sweeper;
 - :mod:`telegrambot.core.notes`: lines to log, returned as data;
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
 - :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
@@ -45,6 +46,7 @@ __all__ = [
     "answer",
     "bounded",
     "capture",
+    "deadlines",
     "defaults",
     "delegation",
     "events",

@@ -1,0 +1,43 @@
+"""Per-chat counter on asyncio: the twin of counter.py with ``telegrambot.aio``.
+
+Each chat gets its own ``MessageCounter``, running as a task of the event loop (not a
+thread), so the count is a plain attribute and thousands of chats cost little. After
+``IDLE`` seconds without a message the handler closes (the bot's one idle sweeper task
+sees to it; ``on_close`` says goodbye); the next message starts a fresh one, counting from
+1 again. The same scripted user as counter.py checks it. Needs the ``aio`` extra.
+"""
+
+import sys
+
+from _common import in_event_loop, main
+from counter import IDLE, scenario
+
+from telegrambot.aio.delegate import DelegatorBot, create_open, pave_event_space, per_chat_id
+from telegrambot.aio.helper import ChatHandler
+from telegrambot.exception import IdleTerminate
+
+
+class MessageCounter(ChatHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count = 0
+
+    async def on_chat_message(self, msg):
+        self.count += 1
+        await self.sender.sendMessage("Message %d of this conversation" % self.count)
+
+    async def on_close(self, ex):
+        if isinstance(ex, IdleTerminate):
+            await self.sender.sendMessage("Quiet for %g s: I forget the count." % ex.seconds)
+
+
+async def serve(token, api_url, stopped):
+    async with DelegatorBot(token, [
+        pave_event_space()(per_chat_id(), create_open, MessageCounter, timeout=IDLE),
+    ], api_url=api_url) as bot:
+        bot.message_loop()
+        await stopped.wait()  # leaving the block stops the loop, the delegates, the session
+
+
+if __name__ == "__main__":
+    sys.exit(main(in_event_loop(serve), scenario, __doc__))
