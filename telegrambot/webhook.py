@@ -61,6 +61,10 @@ blocks:
 Step 4 is its ``_accept()``: the one place where an update becomes accepted, where a
 durable inbox writes it before the 200 is answered.
 
+On asyncio, :class:`telegrambot.asgi.AsyncWebhookReceiver` (an ASGI app) and
+:func:`telegrambot.aio.webhook.webhook_app` (an aiohttp app) run the same steps, with the
+same state between requests (``telegrambot/_receiver.py``).
+
 A *sink* receives each accepted update as a dict: a :class:`queue.Queue` (for example the
 ``source=`` of :meth:`Bot.message_loop`; a bounded one makes the receiver answer 503 when
 full), an object with a ``feed()`` method (:class:`telegrambot.loop.OrderedWebhook`,

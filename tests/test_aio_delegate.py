@@ -37,20 +37,6 @@ def library_tasks():
             and not t.done()}
 
 
-def run(coro):
-    """Run ``coro`` in a new event loop; then no telegrambot- task may be left running."""
-    async def checked():
-        result = await coro
-        left = library_tasks()
-        if left:
-            await asyncio.wait(left, timeout=3)
-        leaked = sorted(t.get_name() for t in library_tasks())
-        assert not leaked, f"tasks left running: {leaked}"
-        return result
-
-    return asyncio.run(checked())
-
-
 class Pump:
     """Reads the emulator's updates with getUpdates and hands each inner object to
     ``bot.handle``, as a message loop does."""
@@ -104,7 +90,7 @@ class Echo(ChatHandler):
         type(self).closed.append((self.chat_id, type(ex).__name__))
 
 
-def test_one_task_per_chat_handles_its_messages_in_order(emulator):
+def test_one_task_per_chat_handles_its_messages_in_order(emulator, aio_run):
     Echo.closed = []
 
     async def main():
@@ -129,10 +115,10 @@ def test_one_task_per_chat_handles_its_messages_in_order(emulator):
         assert sorted(Echo.closed) == sorted([(alice.id, "StopListening"),
                                               (bob.id, "StopListening")])
 
-    run(main())
+    aio_run(main())
 
 
-def test_idle_delegates_end_after_their_timeout_with_one_sweeper_task(emulator):
+def test_idle_delegates_end_after_their_timeout_with_one_sweeper_task(emulator, aio_run):
     ended = []
 
     class Idle(ChatHandler):
@@ -160,10 +146,10 @@ def test_idle_delegates_end_after_their_timeout_with_one_sweeper_task(emulator):
         assert bot.delegate_count() == 0
         await bot.stop_delegates()
 
-    run(main())
+    aio_run(main())
 
 
-def test_a_delegate_that_had_a_message_after_its_idle_event_was_put_lives_on(emulator):
+def test_a_delegate_that_had_a_message_after_its_idle_event_was_put_lives_on(emulator, aio_run):
     """The idle event and a message queued together: the message comes first, so the
     delegate is not idle when it reads the event, and is watched again."""
     events = []
@@ -191,10 +177,10 @@ def test_a_delegate_that_had_a_message_after_its_idle_event_was_put_lives_on(emu
         await bot.stop_delegates()
         assert events[-1] == "StopListening"
 
-    run(main())
+    aio_run(main())
 
 
-def test_messages_left_by_an_ending_delegate_go_to_its_successor(emulator):
+def test_messages_left_by_an_ending_delegate_go_to_its_successor(emulator, aio_run):
     seen = []
 
     made = []
@@ -222,10 +208,10 @@ def test_messages_left_by_an_ending_delegate_go_to_its_successor(emulator):
         assert bot.delegate_count() == 1
         await bot.stop_delegates()
 
-    run(main())
+    aio_run(main())
 
 
-def test_a_failing_handler_is_logged_and_the_next_message_starts_a_new_delegate(emulator, caplog):
+def test_a_failing_handler_is_logged_and_the_next_message_starts_a_new_delegate(emulator, caplog, aio_run):
     closed = []
 
     class Fragile(ChatHandler):
@@ -249,12 +235,12 @@ def test_a_failing_handler_is_logged_and_the_next_message_starts_a_new_delegate(
         assert bot.delegate_count() == 1
         await bot.stop_delegates()
 
-    run(main())
+    aio_run(main())
     assert closed == ["RuntimeError", "StopListening"]
     assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
 
 
-def test_idle_events_never_start_a_delegate_and_none_seeds_start_nothing(emulator):
+def test_idle_events_never_start_a_delegate_and_none_seeds_start_nothing(emulator, aio_run):
     async def main():
         bot = make_bot(emulator, pave_event_space()(per_chat_id(), create_open, Echo, timeout=60))
         bot.handle({"_idle": {"source": {"space": 1, "id": 5}, "seconds": 1}})
@@ -263,10 +249,10 @@ def test_idle_events_never_start_a_delegate_and_none_seeds_start_nothing(emulato
         assert bot.delegate_count() == 1  # the positive barrier: the message started one
         await bot.stop_delegates()
 
-    run(main())
+    aio_run(main())
 
 
-def test_listener_wait_times_out_and_stop_ends_a_plain_coroutine_delegate(emulator):
+def test_listener_wait_times_out_and_stop_ends_a_plain_coroutine_delegate(emulator, aio_run):
     outcomes = []
 
     async def waiter(seed_tuple):
@@ -295,10 +281,10 @@ def test_listener_wait_times_out_and_stop_ends_a_plain_coroutine_delegate(emulat
         (listener,) = [lst for lst in [bot.create_listener()]]  # made outside any delegate
         assert not listener.closed
 
-    run(main())
+    aio_run(main())
 
 
-def test_stop_cancels_a_delegate_that_does_not_listen(emulator, caplog):
+def test_stop_cancels_a_delegate_that_does_not_listen(emulator, caplog, aio_run):
     async def stubborn(seed_tuple):
         await asyncio.Event().wait()
 
@@ -310,11 +296,11 @@ def test_stop_cancels_a_delegate_that_does_not_listen(emulator, caplog):
         await bot.stop_delegates(timeout=0.1)
         assert bot.delegate_count() == 0
 
-    run(main())
+    aio_run(main())
     assert any("still running after stop, cancelled" in r.getMessage() for r in caplog.records)
 
 
-def test_user_inline_and_callback_origin_handlers(emulator):
+def test_user_inline_and_callback_origin_handlers(emulator, aio_run):
     got = []
 
     class Users(UserHandler):
@@ -359,10 +345,10 @@ def test_user_inline_and_callback_origin_handlers(emulator):
             ("user", alice.id, "hello"), ("inline", alice.id, "cats"),
             ("chosen", alice.id, "r1"), ("origin", (alice.id, sent["message_id"]), "yes")])
 
-    run(main())
+    aio_run(main())
 
 
-def test_include_callback_query_chat_id_sends_a_chats_callback_queries_to_its_delegate(emulator):
+def test_include_callback_query_chat_id_sends_a_chats_callback_queries_to_its_delegate(emulator, aio_run):
     got = []
 
     class Chat(ChatHandler):
@@ -389,10 +375,10 @@ def test_include_callback_query_chat_id_sends_a_chats_callback_queries_to_its_de
             assert got == ["a"] and bot.delegate_count() == 1
             await bot.stop_delegates()
 
-    run(main())
+    aio_run(main())
 
 
-def test_the_answerer_answers_the_latest_query_of_a_user(emulator):
+def test_the_answerer_answers_the_latest_query_of_a_user(emulator, aio_run):
     """While the first query is computed, two more come: the second is replaced by the
     third before its turn, the first's answer is dropped (superseded), the third's sent."""
     computed = []
@@ -423,7 +409,7 @@ def test_the_answerer_answers_the_latest_query_of_a_user(emulator):
         assert computed == ["c", "cat"]
         assert answered == [queries[2]["id"]]
 
-    run(main())
+    aio_run(main())
 
 
 def test_a_hub_delivers_only_to_the_listeners_that_captured():
