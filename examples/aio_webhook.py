@@ -32,7 +32,7 @@ async def serve(token, api_url, stopped):
             run = await run_webhook(bot, url=os.environ["WEBHOOK_URL"],
                                     port=int(os.environ.get("WEBHOOK_PORT", "8443")))
         else:  # a Bot API server on this machine (the emulator): the server's own URL
-            run = await run_webhook(bot, host="127.0.0.1", port=0)
+            run = await run_webhook(bot)
         async with run:  # leaving it: 503 to new requests, the accepted ones handed over
             await stopped.wait()
         await bot.deleteWebhook()

@@ -425,3 +425,53 @@ def test_a_hub_delivers_only_to_the_listeners_that_captured():
             two.capture([{"chat": {"id": 3}}])
 
     asyncio.run(main())
+
+
+def test_a_coroutine_on_error_is_awaited_and_one_that_raises_is_logged(emulator, aio_run, caplog):
+    got = []
+
+    class Fragile(ChatHandler):
+        def on_chat_message(self, msg):
+            raise ValueError(msg["text"])
+
+    async def hook(exc, msg):
+        got.append((str(exc), msg["text"]))
+        if msg["text"] == "twice":
+            raise KeyError("the hook failed")
+
+    async def main():
+        bot = DelegatorBot(emulator.token, [pave_event_space()(
+            per_chat_id(), create_open, Fragile, timeout=10)], api_url=emulator.api_url,
+            on_error=hook)
+        for chat_id, text in ((1, "once"), (2, "twice")):
+            bot.handle({"message_id": 1, "date": 0, "text": text,
+                        "chat": {"id": chat_id, "type": "private"}})
+        await until(lambda: len(got) == 2 and bot.delegate_count() == 0)
+        await bot.stop_delegates()
+
+    aio_run(main())
+    assert sorted(got) == [("once", "once"), ("twice", "twice")]
+    (record,) = [r for r in caplog.records if "on_error failed" in r.getMessage()]
+    assert record.levelno == logging.ERROR and isinstance(record.exc_info[1], KeyError)
+
+
+def test_an_answerers_failure_goes_to_its_on_error_with_the_inline_query(emulator, aio_run):
+    got = []
+
+    def compute():
+        raise LookupError("no results")
+
+    async def main():
+        bot = make_bot(emulator)
+        async with bot:
+            answerer = Answerer(bot, on_error=lambda exc, query: got.append((exc, query)))
+            query = emulator.user("Alice").inline_query("x")
+            answerer.answer(query, compute)
+            await until(lambda: got)
+        return query
+
+    query = aio_run(main())
+    (exc, failed), = got
+    assert isinstance(exc, LookupError) and failed is query
+    with pytest.raises(TypeError, match="on_error must be a function"):
+        DelegatorBot(emulator.token, [], api_url=emulator.api_url, on_error="log")

@@ -175,3 +175,64 @@ def test_inline_queries_answered_per_user(runtime, emulator):
     answer = emulator.wait_for_request("answerInlineQuery")
     assert answer.params["inline_query_id"] == query["id"]
     assert answer.params["results"][0]["title"] == "CATS"
+
+
+# -- the error hook -------------------------------------------------------------------------
+
+
+def test_a_handlers_error_goes_to_on_error_with_the_message_it_handled(runtime, emulator):
+    errors, closed = Record(), Record()
+
+    class Fragile(runtime.helper.ChatHandler):
+        def on_chat_message(self, msg):
+            if msg["text"] == "boom":
+                raise ValueError("kaboom")
+            return self.sender.sendMessage("ok " + msg["text"])
+
+        def on_close(self, ex):
+            closed.add(ex)
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot(
+        [d.pave_event_space()(d.per_chat_id(), d.create_open, Fragile, timeout=10)],
+        on_error=lambda exc, msg: errors.add((exc, msg)))
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("first")
+    assert alice.wait_for_message()["text"] == "ok first"
+    alice.send("boom")  # not the delegate's first message: the one it was handling counts
+    (exc, msg), = errors.wait(1)
+    assert isinstance(exc, ValueError) and msg["text"] == "boom"
+    assert closed.wait(1) == [exc]
+
+
+def test_a_function_delegate_a_seeder_and_on_close_report_with_the_message(runtime, emulator):
+    errors = Record()
+
+    def worker(seed_tuple):
+        bot, msg, seed = seed_tuple
+        raise RuntimeError("worker failed on %s" % msg["text"])
+
+    def picky_seeder(msg):
+        if msg.get("text") == "seed boom":
+            raise TypeError("the seeder failed")
+        return None
+
+    class Closing(runtime.helper.ChatHandler):
+        def on_chat_message(self, msg):
+            self.close()  # StopListening: a normal end, then on_close fails
+
+        def on_close(self, ex):
+            raise OSError("on_close failed on purpose")
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot(
+        [(d.per_from_id(), d.call(worker)), (picky_seeder, d.call(worker)),
+         d.pave_event_space()(d.per_chat_id(), d.create_open, Closing, timeout=10)],
+        on_error=lambda exc, msg: errors.add((type(exc).__name__, msg["text"])))
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("hello")
+    assert sorted(errors.wait(2)) == [("OSError", "hello"), ("RuntimeError", "hello")]
+    alice.send("seed boom")
+    assert ("TypeError", "seed boom") in errors.wait(5)

@@ -462,8 +462,8 @@ def test_run_webhook_sets_the_webhook_serves_and_stops(emulator, aio_run):
                 received.append(msg["text"])
                 await bot.sendMessage(msg["chat"]["id"], "echo: " + msg["text"])
 
-            run = await run_webhook(bot, handle, host="127.0.0.1", port=0, path="/tg",
-                                    allowed_updates=["message"])
+            run = await run_webhook(bot, handle, path="/tg", allowed_updates=["message"],
+                                    on_error=lambda exc, update: None)
             assert run.url == f"http://127.0.0.1:{run.port}/tg"
             webhook = emulator.webhook
             assert webhook["url"] == run.url and len(webhook["secret_token"]) >= 32
@@ -507,5 +507,30 @@ def test_run_webhook_stopped_from_a_handler_hands_over_what_was_accepted(emulato
             assert handled == ["a", "stop"]
             assert runs[0].updates.empty()  # everything answered 200 was handed over
             assert not runs[0].receiver.accepting
+
+    aio_run(main())
+
+
+def test_run_webhook_hands_handler_errors_to_on_error_and_needs_a_url_for_telegram(
+        emulator, aio_run):
+    from telegrambot.aio import Bot
+    from telegrambot.aio.webhook import run_webhook
+
+    async def main():
+        errors = []
+
+        def handle(msg):
+            raise ValueError(msg["text"])
+
+        async with Bot(emulator.token, api_url=emulator.api_url) as bot:
+            run = await run_webhook(bot, handle, on_error=lambda e, u: errors.append((e, u)))
+            async with run:
+                emulator.user("Bob").send("boom")
+                while not errors:
+                    await asyncio.sleep(0.01)
+        (exc, update), = errors
+        assert isinstance(exc, ValueError) and update["message"]["text"] == "boom"
+        with pytest.raises(ValueError, match="needs url="):
+            await run_webhook(Bot("123:abc"), handle)  # Telegram could not reach loopback
 
     aio_run(main())

@@ -19,14 +19,17 @@ tasks here.
 
 import asyncio
 import logging
+import sys
 from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 from .. import exception
 from ..core.delegation import Delegate, DelegateTable
+from ..core.errorhook import ErrorHook, checked_hook
 from ..core.seeding import *  # noqa: F403 -- the seeders and pair producers, shared
 from ..core.seeding import SeedTuple
 from ..core.seeding import __all__ as _SEEDING
 from ..delegate import call, create_run  # they only describe the delegate: shared
+from ._report import report_async, report_soon
 from .bot import Bot
 from .helper import IdleSweeper, Listener, ListenerHub, resolve
 
@@ -54,20 +57,39 @@ def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
 
 
 async def _open(obj: Any, seed_tuple: SeedTuple) -> None:
-    _, msg, seed = seed_tuple
-    del seed_tuple  # the first message is not kept while the delegate lives
+    bot, msg, seed = seed_tuple
+    del seed_tuple  # no message is kept while the delegate waits for the next
+    hook = getattr(bot, "on_error", None)
+    reason: BaseException
     try:
         if not await resolve(obj.open(msg, seed)):
             await resolve(obj.on_message(msg))
-        del msg
         wait, on_message = obj.listener.wait, obj.on_message
         while True:
-            await resolve(on_message(await wait()))
+            msg = None
+            msg = await wait()
+            await resolve(on_message(msg))
     except (exception.IdleTerminate, exception.StopListening) as e:
-        await resolve(obj.on_close(e))
+        reason = e
     except Exception as e:
-        log.exception("delegate %s for seed %r failed", type(obj).__name__, seed)
-        await resolve(obj.on_close(e))
+        await report_async(log, hook, e, msg, "delegate %s for seed %r failed",
+                           type(obj).__name__, seed)
+        reason = e
+    try:
+        await resolve(obj.on_close(reason))
+    except Exception as e:  # the delegate ends anyway
+        await report_async(log, hook, e, msg, "on_close of delegate %s for seed %r failed",
+                           type(obj).__name__, seed)
+
+
+async def _guarded(coro: Any, bot: Any, msg: Any, seed: Any) -> None:
+    """Run a delegate of a callable or tuple delegator; what it raises goes to the bot's
+    ``on_error`` with the message that started it."""
+    try:
+        await coro
+    except Exception as e:
+        await report_async(log, getattr(bot, "on_error", None), e, msg,
+                           "delegate for seed %r failed", seed)
 
 
 def _coroutine(runner: Any) -> Any:
@@ -102,6 +124,8 @@ class _Delegates(DelegateTable):
             task = runner
         else:
             coro = _coroutine(runner)
+            if not asyncio.iscoroutine(runner):  # call(), create_run(): reported with msg
+                coro = _guarded(coro, self._bot, msg, delegate.seed)
             task = asyncio.get_running_loop().create_task(
                 coro, name=f"telegrambot-delegate-{delegate.seed}")
         delegate.runner = task
@@ -111,11 +135,17 @@ class _Delegates(DelegateTable):
     def _failed(self, text: str, *args: Any) -> None:
         log.exception(text, *args)
 
+    def _pattern_failed(self, msg: Any) -> None:
+        exc = sys.exc_info()[1]  # called in the except block
+        assert exc is not None
+        report_soon(log, self._bot.on_error, exc, msg,
+                    "delegation pattern failed on a message; skipped for this pattern")
+
     def _ended(self, task: "asyncio.Future[Any]") -> None:
         delegate = self.tasks.pop(task, None)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("delegate for seed %r failed", getattr(delegate, "seed", None),
-                      exc_info=task.exception())
+        if not task.cancelled() and task.exception() is not None:  # a coroutine delegator's
+            report_soon(log, self._bot.on_error, task.exception(), None,  # type: ignore[arg-type]
+                        "delegate for seed %r failed", getattr(delegate, "seed", None))
         if delegate is not None:
             self.retire(delegate)
 
@@ -137,6 +167,12 @@ class DelegatorBot(Bot):
 
     :param delegation_patterns: ``(seeder, delegator)`` pairs, as for the threaded bot
         (``pave_event_space()(per_chat_id(), create_open, ChatHandler, timeout=10)``).
+    :param on_error: called as ``on_error(exception, msg)`` (awaited if it is a coroutine
+        function) with every exception its delegates' handlers raise, ``msg`` being what
+        was handled (a delegate started by a coroutine delegator: None), and with what a
+        delegation pattern raises on a message; its loops' handler errors go there too.
+        Without it, each is logged at ERROR with its traceback; what it raises is logged
+        and ends nothing.
     :param bot_kwargs: passed on to :class:`~telegrambot.aio.Bot`.
 
     :meth:`handle` queues a message in the listeners that captured it and starts the
@@ -145,9 +181,12 @@ class DelegatorBot(Bot):
     (:attr:`idle_sweeper`). :meth:`stop` ends the loops, the scheduler and every delegate.
     """
 
-    def __init__(self, token: str, delegation_patterns: Iterable[Tuple[Any, Any]],
-                 **bot_kwargs: Any) -> None:
+    def __init__(self, token: str, delegation_patterns: Iterable[Tuple[Any, Any]], *,
+                 on_error: Optional[ErrorHook] = None, **bot_kwargs: Any) -> None:
+        checked_hook(on_error)
         super().__init__(token, **bot_kwargs)
+        #: The error hook of its delegates and loops (see the ``on_error`` parameter).
+        self.on_error: Optional[ErrorHook] = on_error
         self._hub = ListenerHub()
         self._delegates = _Delegates(self, delegation_patterns, self._hub)
         self._idle_sweeper: Optional[IdleSweeper] = None

@@ -38,6 +38,7 @@ from ..core.capture import (
     CapturingListener,
 )
 from ..core.deadlines import Deadlines, Watch
+from ..core.errorhook import ErrorHook, checked_hook
 from ..core.flavor import handler_names, inline_flavors
 from ..core.routing import Router, flavor_or_none
 from ..helper.answerer import answer_arguments
@@ -52,6 +53,7 @@ from ..helper.contexts import (
 )
 from ..helper.events import StandardEventScheduler
 from ..helper.router import default_router
+from ._report import report_async
 
 __all__ = [
     "ListenerHub",
@@ -345,9 +347,8 @@ class Handler(ListenerContext):
         watch, self._watch = self._watch, None
         if watch is not None:
             IdleSweeper.cancel(watch)
-        normal = isinstance(ex, (exception.IdleTerminate, exception.StopListening))
-        log.log(logging.DEBUG if normal else logging.ERROR,
-                "%s closed: %s: %s", type(self).__name__, type(ex).__name__, ex)
+        # an exception that ended the delegate was already reported (on_error or ERROR)
+        log.debug("%s closed: %s: %s", type(self).__name__, type(ex).__name__, ex)
 
     def close(self, ex: Optional[BaseException] = None) -> None:
         """End the delegate from one of its handlers (raises ``ex``, or StopListening)."""
@@ -389,10 +390,14 @@ class CallbackQueryOriginHandler(OriginCaptures, CallbackQueryOriginContext, Han
 class Answerer:
     """Answers inline queries in a task per user (``telegrambot-answerer-<user id>``), one
     computing at a time: a newer query from the same user replaces the one waiting, and
-    an answer whose query was superseded meanwhile is dropped instead of sent."""
+    an answer whose query was superseded meanwhile is dropped instead of sent. What
+    ``compute_fn`` or the answer's request raises goes to ``on_error(exception,
+    inline_query)`` (default: the bot's ``on_error``; awaited if it is a coroutine
+    function), else to the log."""
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: Any, on_error: Optional[ErrorHook] = None) -> None:
         self._bot = bot
+        self._on_error = checked_hook(on_error)
         self._slots: Dict[Any, List[Any]] = {}  # user -> [the latest job, not taken yet]
 
     def answer(self, inline_query: Dict[str, Any], compute_fn: Callable[..., Any],
@@ -419,16 +424,19 @@ class Answerer:
                 slot[0] = None
                 try:
                     answer = await resolve(compute_fn(*args, **kwargs))
-                except Exception:
-                    log.exception("computing the answer to inline query %s failed",
-                                  inline_query.get("id"))
+                except Exception as e:
+                    await self._report(e, inline_query, "computing the answer to inline query %s failed")
                     continue
                 if slot[0] is not None:
                     continue  # superseded: compute the newer one
                 try:
                     query_args, query_kwargs = answer_arguments(inline_query["id"], answer)
                     await self._bot.answerInlineQuery(*query_args, **query_kwargs)
-                except Exception:
-                    log.exception("answering inline query %s failed", inline_query.get("id"))
+                except Exception as e:
+                    await self._report(e, inline_query, "answering inline query %s failed")
         finally:
             del self._slots[user]
+
+    async def _report(self, exc: BaseException, inline_query: Dict[str, Any], text: str) -> None:
+        hook = self._on_error if self._on_error is not None else getattr(self._bot, "on_error", None)
+        await report_async(log, hook, exc, inline_query, text, inline_query.get("id"))

@@ -43,11 +43,12 @@ from .._dispatch import (
     unwrap,
     update_id_of,
 )
-from ..core.errorhook import ErrorHook, report
+from ..core.errorhook import ErrorHook
 from ..core.ordering import RENUMBER_IDLE, Reorderer, id_ranges
 from ..core.polling import PollState, fatal_note
 from ..core.redact import redact
 from ..exception import BadHTTPResponse, TelegramError
+from ._report import report_async
 
 __all__ = ["MessageLoop", "OrderedWebhook", "Webhook", "bot_message_loop", "bot_stop"]
 
@@ -78,13 +79,6 @@ async def _unregister(loop: "_Loop", timeout: float) -> None:
         scheduler.on_event(others[-1]._dispatch_event)
     else:
         await scheduler.stop(timeout)
-
-
-def _raising(failure: BaseException) -> Any:
-    """A hook that raises ``failure`` (what a coroutine hook raised), for the core's report."""
-    def hook(*args: Any) -> None:
-        raise failure
-    return hook
 
 
 # ------------------------------------------------------------------ the loops
@@ -140,14 +134,7 @@ class _Loop:
     async def _report(self, e: BaseException, obj: Any, text: str, *args: Any) -> None:
         """The core's rule (:func:`telegrambot.core.errorhook.report`), awaiting a
         coroutine ``on_error``."""
-        hook = self.on_error
-        if hook is None or not inspect.iscoroutinefunction(hook):
-            report(log, hook, e, obj, text, *args)
-            return
-        try:
-            await hook(e, obj)
-        except Exception as failure:
-            report(log, _raising(failure), e, obj, text, *args)
+        await report_async(log, self.on_error, e, obj, text, *args)
 
     # -- running
 

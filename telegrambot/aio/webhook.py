@@ -21,12 +21,12 @@ option, 10 by default) before it closes the connection, so the answer is not los
 import asyncio
 import logging
 import ssl
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from .._receiver import MAX_BODY
 from ..asgi import AsyncWebhookReceiver
 from ..core.redact import redact
-from ..core.webhook_rules import Rejection
+from ..core.webhook_rules import Rejection, listen_address
 from ..webhook import QUEUE_SIZE, _seen_table, webhook_settings
 
 try:
@@ -200,8 +200,8 @@ async def run_webhook(
     callback: Any = None,
     *,
     url: Optional[str] = None,
-    host: str = "0.0.0.0",
-    port: int = 8443,
+    host: Optional[str] = None,
+    port: Optional[int] = None,
     path: Optional[str] = None,
     secret_token: Optional[str] = None,
     certfile: Optional[str] = None,
@@ -216,12 +216,16 @@ async def run_webhook(
     maxhold: float = 3,
     queue_size: int = QUEUE_SIZE,
     put_timeout: float = 5.0,
+    on_error: Optional[Callable[[BaseException, Any], Any]] = None,
 ) -> WebhookRun:
     """Run an asyncio ``bot`` on a webhook: :func:`telegrambot.webhook.run_webhook` in the
     running event loop, on aiohttp's server.
 
     Serves :func:`webhook_app` on ``host``:``port`` (``path`` defaults to the path of
-    ``url``; ``certfile``/``keyfile`` turn TLS on), starts ``bot.message_loop(callback)``
+    ``url``; ``certfile``/``keyfile`` turn TLS on; where it listens when they are None is
+    the threaded function's rule: with ``url``, every interface on port 8443; without one,
+    loopback on a free port, for a Bot API server on this machine such as the emulator),
+    starts ``bot.message_loop(callback, on_error=on_error)``
     reading the app's queue (at most ``queue_size`` updates: a request waits up to
     ``put_timeout`` seconds for room, then gets 503 and Telegram delivers the update again
     later), then calls `setWebhook <https://core.telegram.org/bots/api#setwebhook>`_ with
@@ -230,6 +234,7 @@ async def run_webhook(
     ``drop_pending_updates``, ``max_connections``, ``ip_address`` and ``certificate`` (a
     file to upload, or True for ``certfile``). Returns a :class:`WebhookRun`.
     """
+    host, port = listen_address(url, host, port, getattr(bot, "api_url", ""))
     path, settings = webhook_settings(
         url, path, secret_token, certificate, certfile, ip_address=ip_address,
         max_connections=max_connections, allowed_updates=allowed_updates,
@@ -251,7 +256,8 @@ async def run_webhook(
         bound = runner.addresses[0][1]
         scheme = "https" if ssl_context else "http"
         local = f"{scheme}://{f'[{host}]' if ':' in host else host}:{bound}{path}"
-        loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold)
+        loop = bot.message_loop(callback, source=updates, ordered=ordered, maxhold=maxhold,
+                                on_error=on_error)
         await bot.setWebhook(url or local, **settings)
     except BaseException:
         receiver.close()
