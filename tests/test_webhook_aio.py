@@ -534,3 +534,23 @@ def test_run_webhook_hands_handler_errors_to_on_error_and_needs_a_url_for_telegr
             await run_webhook(Bot("123:abc"), handle)  # Telegram could not reach loopback
 
     aio_run(main())
+
+
+def test_run_webhooks_server_refuses_a_head_of_too_many_lines(emulator, aio_run):
+    from telegrambot.aio import Bot
+    from telegrambot.aio.webhook import run_webhook
+
+    async def main():
+        async with Bot(emulator.token, api_url=emulator.api_url) as bot:
+            async with await run_webhook(bot, lambda msg: None, secret_token=SECRET) as run:
+                lines = "".join(f"X-{i}: y\r\n" for i in range(130))
+                request = (f"POST / HTTP/1.1\r\nHost: x\r\n{SECRET_HEADER}: {SECRET}\r\n{lines}"
+                           'Content-Length: 16\r\n\r\n{"update_id": 1}')
+                status = await asyncio.to_thread(raw_request, run.port, request)
+                assert 400 <= status < 500
+                assert run.updates.empty()
+                ok = {"update_id": 2, "message": {"message_id": 1, "date": 0, "text": "x",
+                                                   "chat": {"id": 1, "type": "private"}}}
+                assert (await asyncio.to_thread(post, run.port, ok, path="/"))[0] == 200
+
+    aio_run(main())

@@ -25,6 +25,7 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from .._receiver import MAX_BODY
 from ..asgi import AsyncWebhookReceiver
+from ..core.http import MAX_HEADERS
 from ..core.redact import redact
 from ..core.webhook_rules import Rejection, listen_address
 from ..webhook import QUEUE_SIZE, _seen_table, webhook_settings
@@ -233,6 +234,10 @@ async def run_webhook(
     emulator), ``secret_token`` (a random one when None), ``allowed_updates``,
     ``drop_pending_updates``, ``max_connections``, ``ip_address`` and ``certificate`` (a
     file to upload, or True for ``certfile``). Returns a :class:`WebhookRun`.
+
+    Unlike the threaded server, aiohttp's sets no deadline on reading a request and no cap
+    on open connections: behind a reverse proxy (as Telegram's HTTPS requires anyway)
+    those are the proxy's.
     """
     host, port = listen_address(url, host, port, getattr(bot, "api_url", ""))
     path, settings = webhook_settings(
@@ -247,8 +252,10 @@ async def run_webhook(
     receiver = AsyncWebhookReceiver(updates, path=path, secret_token=settings["secret_token"],
                                     max_body=max_body, put_timeout=put_timeout,
                                     seen=_seen_table(bot))
+    # aiohttp's parser holds a head to the built-in server's line count; a refused
+    # request's unread body is drained for at most a second, not aiohttp's default ten
     runner = web.AppRunner(webhook_app(receiver=receiver), access_log=None,
-                           handle_signals=False)
+                           handle_signals=False, max_headers=MAX_HEADERS, lingering_time=1.0)
     await runner.setup()
     loop = None
     try:
