@@ -236,3 +236,47 @@ def test_a_function_delegate_a_seeder_and_on_close_report_with_the_message(runti
     assert sorted(errors.wait(2)) == [("OSError", "hello"), ("RuntimeError", "hello")]
     alice.send("seed boom")
     assert ("TypeError", "seed boom") in errors.wait(5)
+
+
+# -- invoices and monitors ------------------------------------------------------------------
+
+
+def test_an_invoice_handler_sees_its_checkout_and_payment(runtime, emulator):
+    record = Record()
+
+    class Order(runtime.helper.InvoiceHandler):
+        def on_pre_checkout_query(self, msg):
+            record.add(("checkout", self.payload))
+            return self.bot.answerPreCheckoutQuery(msg["id"], True)
+
+        def on_chat_message(self, msg):
+            record.add(("paid", self.payload, msg["successful_payment"]["total_amount"]))
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([d.pave_event_space()(
+        d.per_invoice_payload(), d.create_open, Order, timeout=30)])
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    checkout = alice.pre_checkout_query("order-7", "EUR", 500)
+    assert emulator.wait_until(lambda: emulator.answers.get(checkout["id"]))["ok"] is True
+    alice.pay(checkout)
+    assert record.wait(2) == [("checkout", "order-7"), ("paid", "order-7", 500)]
+    assert bot.delegate_count() == 1
+
+
+def test_a_monitor_captures_what_it_is_told_and_never_times_out(runtime, emulator):
+    record = Record()
+
+    class Watcher(runtime.helper.Monitor):
+        def on_chat_message(self, msg):
+            record.add(msg["text"])
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([(d.per_application(), d.create_open(
+        Watcher, capture=[[{"chat": {"type": "private"}}]]))])
+    bot.message_loop()
+    alice, bob = emulator.user("Alice"), emulator.user("Bob")
+    alice.send("one")
+    bob.send("two")
+    assert record.wait(2) == ["one", "two"]
+    assert bot.delegate_count() == 1  # one monitor for the whole application

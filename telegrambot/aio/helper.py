@@ -46,8 +46,11 @@ from ..helper.contexts import (
     CallbackQueryOriginContext,
     ChatCaptures,
     ChatContext,
+    InvoiceCaptures,
+    InvoiceContext,
     ListenerContext,
     OriginCaptures,
+    PatternCaptures,
     UserCaptures,
     UserContext,
 )
@@ -64,6 +67,8 @@ __all__ = [
     "UserHandler",
     "InlineUserHandler",
     "CallbackQueryOriginHandler",
+    "InvoiceHandler",
+    "Monitor",
     "Answerer",
     "resolve",
 ]
@@ -382,6 +387,21 @@ class InlineUserHandler(UserHandler):
 class CallbackQueryOriginHandler(OriginCaptures, CallbackQueryOriginContext, Handler):
     """A delegate for the callback queries from one message (seed: its identifier,
     :func:`~telegrambot.delegate.per_callback_query_origin`)."""
+
+
+class InvoiceHandler(InvoiceCaptures, InvoiceContext, Handler):
+    """A delegate for one invoice (seed: its payload,
+    :func:`~telegrambot.delegate.per_invoice_payload`): its shipping and pre-checkout
+    queries (``on_shipping_query``, ``on_pre_checkout_query``) and the message of its
+    payment or refund (``on_chat_message``)."""
+
+
+class Monitor(PatternCaptures, Handler):
+    """A delegate that never times out, for background work (seed:
+    :func:`~telegrambot.delegate.per_application`).
+
+    :param capture: a list of patterns for the listener to capture.
+    """
 
 
 # ------------------------------------------------------------------ the answerer

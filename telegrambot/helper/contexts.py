@@ -1,12 +1,13 @@
 """Contexts of delegates: the bot, the delegate's id and listener, and proxies that fill in
 the chat or message; and what the standard delegates capture from their seed
-(:class:`ChatCaptures`, :class:`UserCaptures`, :class:`OriginCaptures`). Shared by both
+(:class:`ChatCaptures`, :class:`UserCaptures`, :class:`OriginCaptures`,
+:class:`InvoiceCaptures`, :class:`PatternCaptures`). Shared by both
 runtimes: ``bot.create_listener()`` gives the runtime's listener."""
 
 import functools
 from typing import TYPE_CHECKING, Any, Tuple
 
-from ..core.capture import chat_patterns, origin_pattern, user_patterns
+from ..core.capture import chat_patterns, invoice_patterns, origin_pattern, user_patterns
 from ..core.flavor import chat_flavors, inline_flavors
 from .listeners import Listener
 from .proxies import Administrator, Editor, Sender
@@ -142,3 +143,30 @@ class OriginCaptures:
         bot, initial_msg, seed = seed_tuple
         super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
         self.listener.capture(origin_pattern(tuple(seed)))
+
+
+class InvoiceCaptures:
+    """First base of an invoice's delegate: the seed is the invoice payload; captures its
+    shipping and pre-checkout queries and the messages of its payment or refund."""
+
+    if TYPE_CHECKING:  # provided by the context this is mixed into
+        listener: Any
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
+        for pattern in invoice_patterns(seed):
+            self.listener.capture(pattern)
+
+
+class PatternCaptures:
+    """First base of a monitor: captures the patterns it is given (``capture``)."""
+
+    if TYPE_CHECKING:  # provided by the context this is mixed into
+        listener: Any
+
+    def __init__(self, seed_tuple: Tuple[Any, Any, Any], capture: Any, **kwargs: Any) -> None:
+        bot, initial_msg, seed = seed_tuple
+        super().__init__(bot, seed, **kwargs)  # type: ignore[call-arg]
+        for pattern in capture:
+            self.listener.capture(pattern)

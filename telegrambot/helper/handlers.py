@@ -8,18 +8,19 @@ Each is a context, the default router and the event mixins; what each captures i
 """
 
 import logging
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .. import exception
-from ..core.capture import invoice_patterns
 from ..core.flavor import inline_flavors
 from .contexts import (
     CallbackQueryOriginContext,
     ChatCaptures,
     ChatContext,
+    InvoiceCaptures,
     InvoiceContext,
     ListenerContext,
     OriginCaptures,
+    PatternCaptures,
     UserCaptures,
     UserContext,
 )
@@ -69,18 +70,12 @@ def openable(cls: type) -> type:
 
 
 @openable
-class Monitor(ListenerContext, DefaultRouterMixin):
+class Monitor(PatternCaptures, ListenerContext, DefaultRouterMixin):
     """A delegate that never times out, for background work; pairs with
     :func:`telegrambot.delegate.per_application`.
 
     :param capture: a list of patterns for the listener to capture.
     """
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], capture: Iterable[Any], **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in capture:
-            self.listener.capture(pattern)
 
 
 @openable
@@ -121,16 +116,11 @@ class CallbackQueryOriginHandler(OriginCaptures, CallbackQueryOriginContext, Def
 
 
 @openable
-class InvoiceHandler(InvoiceContext, DefaultRouterMixin, StandardEventMixin, IdleTerminateMixin):
+class InvoiceHandler(InvoiceCaptures, InvoiceContext, DefaultRouterMixin, StandardEventMixin,
+                     IdleTerminateMixin):
     """A delegate for one invoice (seed: its payload, see
     :func:`telegrambot.delegate.per_invoice_payload`): it receives the shipping queries
     and pre-checkout queries for the invoice (``on_shipping_query``,
     ``on_pre_checkout_query``) and the message reporting its successful payment, or a
     refund, (``on_chat_message``).
     """
-
-    def __init__(self, seed_tuple: Tuple[Any, Any, Any], **kwargs: Any) -> None:
-        bot, initial_msg, seed = seed_tuple
-        super().__init__(bot, seed, **kwargs)
-        for pattern in invoice_patterns(self.payload):
-            self.listener.capture(pattern)
