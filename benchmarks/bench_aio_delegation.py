@@ -11,7 +11,9 @@ Measures, in one process and one run, each beside the threaded DelegatorBot's fi
 2. messages per second through ``DelegatorBot.handle``, round-robin over ``--live`` live
    delegates (default 1,000): every message fed, then timed until every handler counted
    its message (the asyncio bot in its event loop, the threaded one from the main thread
-   to the delegate threads). Target: 50,000 per second for asyncio.
+   to the delegate threads); and the same as updates put in the queue of the bot's
+   ``message_loop(source=..., ordered=False)``, whose loop hands them to ``handle``.
+   Target: 50,000 per second for asyncio.
 
 No network: the handlers only count. Run:
 ``python benchmarks/bench_aio_delegation.py [--delegates 100000] [--live 1000]``
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import gc
 import os
+import queue
 import sys
 import threading
 import time
@@ -114,6 +117,54 @@ async def aio_rate(live: int, count: int, rounds: int) -> List[float]:
     return rates
 
 
+async def aio_loop_rate(live: int, count: int, rounds: int) -> List[float]:
+    """The same through the bot's queue-fed message loop (``source=asyncio.Queue``,
+    unordered): updates put in the queue, the loop task hands each to ``handle``."""
+    bot = aio_bot(3600)
+    source: asyncio.Queue[Any] = asyncio.Queue()
+    loop = bot.message_loop(source=source, ordered=False)
+    await aio_start(bot, 1, live)
+    rates = []
+    first = 1
+    for _ in range(rounds):
+        updates = [{"update_id": first + n, "message": message(n, n % live + 1)}
+                   for n in range(count)]
+        first += count
+        target = handled() + count
+        begin = time.perf_counter()
+        for update in updates:
+            source.put_nowait(update)
+        await settle(lambda target=target: handled() >= target, 120)
+        rates.append(count / (time.perf_counter() - begin))
+    await loop.stop()
+    await bot.stop()
+    return rates
+
+
+def threaded_loop_rate(live: int, count: int, rounds: int) -> List[float]:
+    bot = make_bot(3600, 256 * 1024)
+    source: queue.Queue[Any] = queue.Queue()
+    bot.message_loop(source=source, ordered=False)
+    start_delegates(bot, live)
+    rates = []
+    first = 1
+    for _ in range(rounds):
+        updates = [{"update_id": first + n, "message": message(n, n % live + 1)}
+                   for n in range(count)]
+        first += count
+        target = handled() + count
+        begin = time.perf_counter()
+        for update in updates:
+            source.put(update)
+        while handled() < target:
+            if time.perf_counter() - begin > 120:
+                raise SystemExit("benchmark stalled: updates not handled")
+            time.sleep(0.002)
+        rates.append(count / (time.perf_counter() - begin))
+    bot.stop(30)
+    return rates
+
+
 # ------------------------------------------------------------------ threads
 
 
@@ -182,6 +233,11 @@ def main() -> None:
     print("dispatch through DelegatorBot.handle, %d live delegates, %d x %d messages:\n"
           "  asyncio  %s (target 50,000)" % (args.live, args.rounds, args.messages, summary(rates)))
     rates = threaded_rate(args.live, args.messages, args.rounds)
+    print("  threaded %s (baseline)" % summary(rates))
+    rates = asyncio.run(aio_loop_rate(args.live, args.messages, args.rounds))
+    print("the same through message_loop(source=queue, ordered=False):\n"
+          "  asyncio  %s (target 50,000)" % summary(rates))
+    rates = threaded_loop_rate(args.live, args.messages, args.rounds)
     print("  threaded %s (baseline)" % summary(rates))
     print("threads left: %d" % (threading.active_count() - 1))
 
