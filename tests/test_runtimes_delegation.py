@@ -280,3 +280,37 @@ def test_a_monitor_captures_what_it_is_told_and_never_times_out(runtime, emulato
     bob.send("two")
     assert record.wait(2) == ["one", "two"]
     assert bot.delegate_count() == 1  # one monitor for the whole application
+
+
+def test_presses_on_a_delegates_messages_come_back_to_it_and_to_its_successor(runtime, emulator):
+    """intercept_callback_query_origin with InterceptCallbackQueryMixin: a press on a
+    message the delegate sent goes to it, and after it closed, to the next delegate of
+    the chat, which inherits the origins."""
+    record = Record()
+
+    class Ballot(runtime.helper.ChatHandler, runtime.helper.InterceptCallbackQueryMixin):
+        def on_chat_message(self, msg):
+            if msg["text"] == "bye":
+                self.close()
+            return self.sender.sendMessage("vote", reply_markup={
+                "inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}]]})
+
+        def on_callback_query(self, msg):
+            record.add((id(self), msg["data"]))
+            return self.bot.answerCallbackQuery(msg["id"], text="noted")
+
+    d = runtime.delegate
+    bot = runtime.make_delegator_bot([d.intercept_callback_query_origin(d.pave_event_space())(
+        d.per_chat_id(), d.create_open, Ballot, timeout=10)])
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("ballot")
+    ballot = alice.wait_for_message()
+    alice.press(ballot, "yes")
+    (first, data), = record.wait(1)
+    assert data == "yes"
+    assert emulator.wait_for_request("answerCallbackQuery").params["text"] == "noted"
+    alice.send("bye")  # the delegate closes; the ballot's origin passes to the next one
+    alice.press(ballot, "yes")
+    assert record.wait(2)[1][1] == "yes"
+    assert bot.delegate_count() == 1

@@ -28,13 +28,15 @@ from ..core.errorhook import ErrorHook, checked_hook
 from ..core.seeding import *  # noqa: F403 -- the seeders and pair producers, shared
 from ..core.seeding import SeedTuple
 from ..core.seeding import __all__ as _SEEDING
-from ..delegate import call, create_run  # they only describe the delegate: shared
+from ..delegate import call, create_run, intercept_callback_query_origin  # shared as they are
+from ..helper.callback import OriginSets
 from ._report import report_async, report_soon
 from .bot import Bot
 from .helper import IdleSweeper, Listener, ListenerHub, resolve
 
 #: DelegatorBot, the delegators, and the seeders and pair producers of core.seeding.
-__all__ = ["DelegatorBot", "call", "create_run", "create_open"] + [
+__all__ = ["DelegatorBot", "call", "create_run", "create_open",
+           "intercept_callback_query_origin"] + [
     name for name in _SEEDING if name not in ("Seeder", "SeedTuple", "wrap_none", "seeders_list")]
 
 log = logging.getLogger(__name__)
@@ -190,6 +192,9 @@ class DelegatorBot(Bot):
         self._hub = ListenerHub()
         self._delegates = _Delegates(self, delegation_patterns, self._hub)
         self._idle_sweeper: Optional[IdleSweeper] = None
+        #: The callback query origins its delegates captured, kept for their successors
+        #: (see :class:`~telegrambot.aio.helper.InterceptCallbackQueryMixin`).
+        self.origin_sets = OriginSets()
 
     @property
     def idle_sweeper(self) -> IdleSweeper:

@@ -40,8 +40,11 @@ from ..core.capture import (
 from ..core.deadlines import Deadlines, Watch
 from ..core.errorhook import ErrorHook, checked_hook
 from ..core.flavor import handler_names, inline_flavors
+from ..core.origins import argument_finder
 from ..core.routing import Router, flavor_or_none
 from ..helper.answerer import answer_arguments
+from ..helper.callback import CallbackQueryCoordinator as _ThreadedCoordinator
+from ..helper.callback import InterceptCallbackQueryMixin as _ThreadedIntercept
 from ..helper.contexts import (
     CallbackQueryOriginContext,
     ChatCaptures,
@@ -69,6 +72,8 @@ __all__ = [
     "CallbackQueryOriginHandler",
     "InvoiceHandler",
     "Monitor",
+    "CallbackQueryCoordinator",
+    "InterceptCallbackQueryMixin",
     "Answerer",
     "resolve",
 ]
@@ -273,8 +278,8 @@ class Handler(ListenerContext):
     """
 
     def __init__(self, bot: Any, context_id: Any, *, event_space: Any = None,
-                 timeout: Optional[float] = None) -> None:
-        super().__init__(bot, context_id)
+                 timeout: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(bot, context_id, **kwargs)  # mixins after the handler take the rest
         self._event_space = event_space
         self._router: Optional[Router] = None
         self._scheduler: Optional[StandardEventScheduler] = None
@@ -402,6 +407,34 @@ class Monitor(PatternCaptures, Handler):
 
     :param capture: a list of patterns for the listener to capture.
     """
+
+
+# ------------------------------------------------------------------ callback query origins
+
+
+class CallbackQueryCoordinator(_ThreadedCoordinator):
+    """:class:`telegrambot.helper.CallbackQueryCoordinator` for the asyncio bot: the
+    sending and editing calls it wraps are coroutines, awaited before their result tells
+    which origins to capture."""
+
+    def wrap_call(self, func: Callable[..., Any], argument: str, default: Optional[int],
+                  after: Callable[[Any, Any, Any], None]) -> Callable[..., Any]:
+        find = argument_finder(func, argument, default)
+
+        async def augmented(*args: Any, **kwargs: Any) -> Any:
+            result = await func(*args, **kwargs)
+            after(result, kwargs, find(args, kwargs))
+            return result
+
+        return augmented
+
+
+class InterceptCallbackQueryMixin(_ThreadedIntercept):
+    """:class:`telegrambot.helper.InterceptCallbackQueryMixin` for the asyncio handlers
+    (after the handler among the bases: ``class Vote(ChatHandler,
+    InterceptCallbackQueryMixin)``), with :func:`telegrambot.aio.delegate.intercept_callback_query_origin`."""
+
+    CallbackQueryCoordinator = CallbackQueryCoordinator
 
 
 # ------------------------------------------------------------------ the answerer
