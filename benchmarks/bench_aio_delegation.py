@@ -117,6 +117,12 @@ async def aio_rate(live: int, count: int, rounds: int) -> List[float]:
     return rates
 
 
+def round_updates(round_: int, live: int, count: int) -> List[Dict[str, Any]]:
+    """The updates of one round: ``count`` messages round-robin over ``live`` chats."""
+    first = 1 + round_ * count
+    return [{"update_id": first + n, "message": message(n, n % live + 1)} for n in range(count)]
+
+
 async def aio_loop_rate(live: int, count: int, rounds: int) -> List[float]:
     """The same through the bot's queue-fed message loop (``source=asyncio.Queue``,
     unordered): updates put in the queue, the loop task hands each to ``handle``."""
@@ -125,11 +131,8 @@ async def aio_loop_rate(live: int, count: int, rounds: int) -> List[float]:
     loop = bot.message_loop(source=source, ordered=False)
     await aio_start(bot, 1, live)
     rates = []
-    first = 1
-    for _ in range(rounds):
-        updates = [{"update_id": first + n, "message": message(n, n % live + 1)}
-                   for n in range(count)]
-        first += count
+    for round_ in range(rounds):
+        updates = round_updates(round_, live, count)
         target = handled() + count
         begin = time.perf_counter()
         for update in updates:
@@ -147,11 +150,8 @@ def threaded_loop_rate(live: int, count: int, rounds: int) -> List[float]:
     bot.message_loop(source=source, ordered=False)
     start_delegates(bot, live)
     rates = []
-    first = 1
-    for _ in range(rounds):
-        updates = [{"update_id": first + n, "message": message(n, n % live + 1)}
-                   for n in range(count)]
-        first += count
+    for round_ in range(rounds):
+        updates = round_updates(round_, live, count)
         target = handled() + count
         begin = time.perf_counter()
         for update in updates:
