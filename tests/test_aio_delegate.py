@@ -475,3 +475,22 @@ def test_an_answerers_failure_goes_to_its_on_error_with_the_inline_query(emulato
     assert isinstance(exc, LookupError) and failed is query
     with pytest.raises(TypeError, match="on_error must be a function"):
         DelegatorBot(emulator.token, [], api_url=emulator.api_url, on_error="log")
+
+
+def test_a_speaker_bots_microphone_reaches_the_listeners_that_captured(emulator, aio_run):
+    from telegrambot.aio.delegate import SpeakerBot
+
+    async def main():
+        bot = SpeakerBot(emulator.token, api_url=emulator.api_url)
+        heard = []
+        listener = bot.create_listener()
+        listener.capture([{"chat": {"id": 5}}])
+        extra = asyncio.Queue()
+        bot.mic.add(extra)  # a plain queue gets every message sent
+        assert bot.mic.send({"chat": {"id": 6}, "text": "not for it"}) == 0
+        assert bot.mic.send({"chat": {"id": 5}, "text": "for it"}) == 1
+        heard.append((await listener.wait(timeout=1))["text"])
+        assert heard == ["for it"] and extra.qsize() == 2
+        listener.close()
+
+    aio_run(main())

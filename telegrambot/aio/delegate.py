@@ -30,12 +30,13 @@ from ..core.seeding import SeedTuple
 from ..core.seeding import __all__ as _SEEDING
 from ..delegate import call, create_run, intercept_callback_query_origin  # shared as they are
 from ..helper.callback import OriginSets
+from ..helper.listeners import Microphone
 from ._report import report_async, report_soon
 from .bot import Bot
 from .helper import IdleSweeper, Listener, ListenerHub, resolve
 
 #: DelegatorBot, the delegators, and the seeders and pair producers of core.seeding.
-__all__ = ["DelegatorBot", "call", "create_run", "create_open",
+__all__ = ["DelegatorBot", "SpeakerBot", "call", "create_run", "create_open",
            "intercept_callback_query_origin"] + [
     name for name in _SEEDING if name not in ("Seeder", "SeedTuple", "wrap_none", "seeders_list")]
 
@@ -160,10 +161,35 @@ class _Delegates(DelegateTable):
         return self.tasks.get(task) if task is not None else None  # type: ignore[arg-type]
 
 
-# ------------------------------------------------------------------ the bot
+# ------------------------------------------------------------------ the bots
 
 
-class DelegatorBot(Bot):
+class SpeakerBot(Bot):
+    """An asyncio :class:`~telegrambot.aio.Bot` with a microphone, as
+    :class:`telegrambot.SpeakerBot`: ``bot.mic.send(msg)`` hands ``msg`` to every
+    listener made by :meth:`create_listener` that captured it (a task awaits them with
+    ``await listener.wait()``). :class:`DelegatorBot` is one whose ``handle`` does that."""
+
+    def __init__(self, token: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(token, *args, **kwargs)
+        self._hub = ListenerHub()
+        self._mic: Optional[Microphone] = None
+
+    @property
+    def mic(self) -> Microphone:
+        """The :class:`~telegrambot.helper.Microphone` of this bot's listeners (the
+        threaded class: it only hands messages to the hub)."""
+        if self._mic is None:
+            self._mic = Microphone(self._hub)  # type: ignore[arg-type]
+        return self._mic
+
+    def create_listener(self) -> Listener:
+        """A new :class:`~telegrambot.aio.helper.Listener` hearing :attr:`mic`; close it
+        when done with it."""
+        return self._hub.listener()
+
+
+class DelegatorBot(SpeakerBot):
     """An asyncio :class:`~telegrambot.aio.Bot` that hands messages to delegates, each a
     task: the threaded :class:`telegrambot.DelegatorBot` on the event loop.
 
@@ -189,7 +215,6 @@ class DelegatorBot(Bot):
         super().__init__(token, **bot_kwargs)
         #: The error hook of its delegates and loops (see the ``on_error`` parameter).
         self.on_error: Optional[ErrorHook] = on_error
-        self._hub = ListenerHub()
         self._delegates = _Delegates(self, delegation_patterns, self._hub)
         self._idle_sweeper: Optional[IdleSweeper] = None
         #: The callback query origins its delegates captured, kept for their successors
