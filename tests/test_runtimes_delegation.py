@@ -306,6 +306,11 @@ def test_presses_on_a_delegates_messages_come_back_to_it_and_to_its_successor(ru
     alice = emulator.user("Alice")
     alice.send("ballot")
     ballot = alice.wait_for_message()
+    # the barrier: the delegate handles its messages one at a time, so once the answer to
+    # the next one is there, the call that sent the ballot has returned and its origin is
+    # captured (the message reaches Alice a moment before the call returns)
+    alice.send("again")
+    alice.wait_for_message()
     alice.press(ballot, "yes")
     (first, data), = record.wait(1)
     assert data == "yes"
