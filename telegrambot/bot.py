@@ -22,6 +22,7 @@ __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ratelimit import RateLimiter
+    from .storage import Store
 
 class Bot(BotBase, Methods):
     """A Telegram bot: every Bot API method is a method of this class.
@@ -61,11 +62,32 @@ class Bot(BotBase, Methods):
         password)``), ``pool_size`` (connections kept alive for concurrent calls, 16) and
         ``pool_options`` (more keyword arguments for urllib3's ``PoolManager``, such as
         ``ca_certs``). A TypeError with ``transport``: give them to that transport.
+    :param store: a :class:`telegrambot.storage.Store` (``SQLiteStore("bot.db")``) to keep
+        what must survive a restart: updates are written to it before they are accepted
+        (the durable inbox) and marked done once handled, those accepted and not handled
+        are handed over first when a loop starts, events with JSON data are kept there,
+        and a :class:`~telegrambot.DelegatorBot`'s delegates keep ``self.state`` there.
+        See :doc:`/persistence`. None (the default): nothing is stored.
     """
 
     _default_transport = Urllib3Transport
     _TRANSPORT_OPTIONS = _OPTIONS
     _TRANSPORT_PROTOCOL = "telegrambot.transport.Transport"
+
+    def __init__(self, token: str, *args: Any, store: Optional["Store"] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(token, *args, **kwargs)
+        self._store = _store(store)
+        self._durable: Any = None  # a telegrambot._durable.Durable with a store
+        if self._store is not None:
+            from ._durable import Durable
+
+            self._durable = Durable(self._store)
+
+    @property
+    def store(self) -> Optional["Store"]:
+        """The bot's :class:`~telegrambot.storage.Store`, or None."""
+        return self._store
 
     def _default_limiter(self) -> "RateLimiter":
         from .ratelimit import RateLimiter
@@ -196,7 +218,9 @@ class Bot(BotBase, Methods):
     def _new_scheduler(self) -> Any:
         from .scheduler import Scheduler
 
-        return Scheduler()
+        scheduler = Scheduler(store=self._store)
+        scheduler._tracker = self._durable  # fired stored events: done when handled
+        return scheduler
 
     def message_loop(
         self,
@@ -250,6 +274,17 @@ class Bot(BotBase, Methods):
         from .loop import bot_stop
 
         bot_stop(self, timeout)
+
+
+def _store(value: Any) -> Any:
+    if value is None:
+        return None
+    from .storage import Store
+
+    if not isinstance(value, Store):
+        raise TypeError("store must be a store of telegrambot.storage (such as "
+                        "SQLiteStore('bot.db') or MemoryStore()), not %r" % (value,))
+    return value
 
 
 def _copy(src: Any, write: Callable[[bytes], Any]) -> None:

@@ -17,13 +17,17 @@ clock time, as telepot's did: it is turned into a delay from now when the event 
 scheduled, and the event fires after that delay whatever the wall clock does meanwhile.
 """
 
+import itertools
 import logging
+import os
 import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, List, Optional
 
+from .core.durable import mark_late, persistable_event, restored_due
 from .core.errorhook import ErrorHook, report
 from .core.events import Event, EventHeap
+from .core.records import Changes, EventRecord
 
 __all__ = ["Event", "Scheduler"]
 
@@ -37,9 +41,17 @@ class Scheduler:
 
     If ``data`` is callable, it is called when the event fires and its result (unless None)
     is emitted instead. Thread-safe: events may be scheduled and cancelled from any thread.
+
+    With a ``store`` (the bot's, see :doc:`/persistence`), an event whose data is a dict
+    (JSON, else :class:`~telegrambot.storage.UnstorableValue` from the call) is kept in the
+    store until it has fired and been handled, so it outlives the process: when the
+    scheduler starts, the stored events are scheduled again, and those whose time passed
+    meanwhile fire at once with ``'late': True`` in their data (``{'_alarm': {...,
+    'late': True}}``). A repeating event fires once for the repeats it missed. ``_idle``
+    events (a delegate's idle timeout) and functions are never stored.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, store: Any = None) -> None:
         self._heap = EventHeap()
         self._cond = threading.Condition(threading.Lock())
         self._handler: Optional[Callable[[Any], Any]] = None
@@ -47,6 +59,13 @@ class Scheduler:
         self._thread: Optional[threading.Thread] = None
         self._running = False
         self._generation = 0  # a thread runs while this is the value it started with
+        self._store = store
+        #: what tracks a fired stored event until it is handled (the bot's, with a store)
+        self._tracker: Any = None
+        self._restored = False
+        self._keys: Dict[str, Event] = {}  # stored events pending here, by record id
+        self._ids = itertools.count(1)
+        self._prefix = "%x-%x-" % (int(time.time() * 1000), os.getpid())
 
     # -- scheduling ----------------------------------------------------------------------
 
@@ -57,13 +76,52 @@ class Scheduler:
 
         ``when`` is turned into a delay from now, measured with the monotonic clock: a
         later step of the wall clock does not move the event."""
+        if self._store is None:
+            with self._cond:
+                return self._woken(self._heap.at(when, data, time.time(), time.monotonic()))
         with self._cond:
-            return self._woken(self._heap.at(when, data, time.time(), time.monotonic()))
+            event = self._heap.at(when, data, time.time(), time.monotonic())
+        return self._stored(event)
 
     def event_later(self, delay: float, data: Any) -> Event:
         """Emit ``data`` ``delay`` seconds from now (monotonic clock)."""
+        if self._store is None:
+            with self._cond:
+                return self._woken(self._heap.later(delay, data, time.time(), time.monotonic()))
         with self._cond:
-            return self._woken(self._heap.later(delay, data, time.time(), time.monotonic()))
+            event = self._heap.later(delay, data, time.time(), time.monotonic())
+        return self._stored(event)
+
+    def event_every(self, interval: float, data: Any, first: Optional[float] = None) -> Event:
+        """Emit ``data`` every ``interval`` seconds, the first time ``first`` seconds from
+        now (default: ``interval``), until the event is cancelled (:meth:`cancel`).
+        Repeats missed while the handler was busy (or the process was down) are skipped:
+        the event fires once, then keeps its rhythm."""
+        with self._cond:
+            event = self._heap.every(interval, data, time.time(), time.monotonic(), first)
+        return self._stored(event)
+
+    def _stored(self, event: Event) -> Event:
+        """With a store, keep ``event`` there (its data must be JSON) before it can fire;
+        then let it fire (wake the thread if it is the first now)."""
+        store = self._store
+        data = event.data
+        if store is not None and persistable_event(data) and event.timestamp != float("inf"):
+            key = self._prefix + str(next(self._ids))
+            try:
+                store.put_events([EventRecord(key, event.timestamp, data, event.every)])
+            except BaseException:
+                with self._cond:
+                    self._heap.cancel(event)
+                raise
+            event.key = key
+            with self._cond:
+                if event.pending:
+                    self._keys[key] = event
+        with self._cond:
+            if event.pending and self._heap.first(event):
+                self._cond.notify_all()
+        return event
 
     def event_now(self, data: Any) -> Event:
         """Emit ``data`` as soon as possible (after events already due)."""
@@ -84,6 +142,11 @@ class Scheduler:
         """
         with self._cond:
             self._heap.cancel(event)
+            key = getattr(event, "key", None)
+            if key is not None:
+                self._keys.pop(key, None)
+        if key is not None and self._store is not None:
+            self._store.cancel_events([key])
 
     def pending(self) -> int:
         """How many events are waiting to fire."""
@@ -107,6 +170,11 @@ class Scheduler:
             # a thread still finishing after stop() sees the new generation and ends
             self._generation += 1
             self._running = True
+            restore = self._store is not None and not self._restored
+            self._restored = True
+        if restore:
+            self._restore()
+        with self._cond:
             self._thread = threading.Thread(
                 target=self._run,
                 args=(self._generation,),
@@ -140,14 +208,73 @@ class Scheduler:
             self._cond.wait(None if wait is None else min(wait, _MAX_WAIT))
         return None
 
+    def _restore(self) -> None:
+        """Schedule the events kept in the store (once, when first started): due ones
+        fire at once, marked late if their time passed while the process was down."""
+        try:
+            records = self._store.events()
+        except Exception:
+            log.exception("the events kept in the store could not be read")
+            return
+        wall, mono = time.time(), time.monotonic()
+        moved: List[EventRecord] = []
+        with self._cond:
+            for record in records:
+                if record.id in self._keys:
+                    continue
+                delay, late, following = restored_due(record, wall)
+                if record.every is not None and late and following is not None:
+                    # fires once now, late (a copy not kept); the record moves on
+                    self._heap.push(mono, wall, mark_late(record.data))
+                    event = self._heap.push(mono + (following - wall), following,
+                                            record.data, record.every)
+                    moved.append(EventRecord(record.id, following, record.data, record.every))
+                else:
+                    data = mark_late(record.data) if late else record.data
+                    event = self._heap.push(mono + delay, record.due, data, record.every)
+                event.key = record.id
+                self._keys[record.id] = event
+            self._cond.notify_all()
+        if records:
+            log.info("%d events kept in the store scheduled again", len(records))
+        if moved:
+            self._store.submit(Changes(events=moved))
+
     def _run(self, generation: int) -> None:
         cond = self._cond
         while True:
             with cond:
                 event = self._next_due(generation)
+                key = event.key if event is not None else None
+                if key is not None and not event.pending:  # type: ignore[union-attr]
+                    self._keys.pop(key, None)
             if event is None:
                 return
-            self._emit(event.data)
+            if key is None:
+                self._emit(event.data)
+            else:
+                self._emit_stored(event, key)
+
+    def _emit_stored(self, event: Event, key: str) -> None:
+        """A stored event fires: a repeating one is moved on to its next time in the
+        store first; a one-shot one is removed once handled (by the last part to finish
+        it, with the bot's tracker: in one commit with a delegate's state)."""
+        store = self._store
+        data = event.data
+        if event.every is not None:
+            store.submit(Changes(events=[EventRecord(key, event.timestamp, data, event.every)]))
+            self._emit(data)
+            return
+        tracker = self._tracker
+        if tracker is None:
+            self._emit(data)
+            store.submit(Changes(cancel=[key]))
+            return
+        tracker.begin_event(data, key)
+        try:
+            self._emit(data)
+        finally:
+            tracker.finish(data)
 
     def _emit(self, data: Any) -> None:
         event = data

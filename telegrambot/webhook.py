@@ -160,6 +160,12 @@ class WebhookReceiver:
     new one: receivers that follow one another (not at the same time) share it, so a
     redelivery is not handed on twice across a restart (:func:`run_webhook` shares the
     bot's).
+
+    ``store`` (a :class:`telegrambot.storage.Store`; :func:`run_webhook` passes the
+    bot's) makes the inbox durable: each update is written to the store before it is
+    answered 200 (requests arriving together share a transaction), and an update the store
+    already holds is answered 200 and not handed on again. If the store does not finish
+    within ``put_timeout`` the answer is 503 (Telegram delivers it again).
     """
 
     def __init__(
@@ -173,6 +179,7 @@ class WebhookReceiver:
         put_timeout: float = 5.0,
         log_interval: float = 60.0,
         seen: Optional[DedupTable] = None,
+        store: Any = None,
     ) -> None:
         if max_body < 1 or seen_size < 1:
             raise ValueError("max_body and seen_size must be positive")
@@ -185,6 +192,10 @@ class WebhookReceiver:
         self._in_flight = 0
         self._seen = seen if seen is not None else DedupTable(seen_size)
         self._lograte = LogRate(log_interval)
+        self._store = store
+        self._put_timeout = put_timeout
+        # stored, but not handed to the sink (it was full): a redelivery hands them on
+        self._unfed: Dict[int, None] = {}
 
     @property
     def path(self) -> Optional[str]:
@@ -304,10 +315,24 @@ class WebhookReceiver:
             return Rejection(503, f"update {update_id} is being accepted by another request",
                              "503 update being accepted")
         accepted = False
+        store = self._store
         try:
+            if store is not None:
+                stored = self._store_update(update_id, update)
+                if stored is not None:
+                    accepted = not isinstance(stored, Rejection)
+                    return stored
             self._feed(update)
             accepted = True
+            if store is not None:
+                with self._cond:
+                    self._unfed.pop(update_id, None)
         except queue.Full:
+            if store is not None:
+                with self._cond:
+                    self._unfed[update_id] = None
+                    if len(self._unfed) > self.seen_size:
+                        del self._unfed[next(iter(self._unfed))]
             return _QUEUE_FULL
         except Exception as exc:
             logger.exception("webhook: 500: the sink failed on update %d", update_id)
@@ -317,6 +342,30 @@ class WebhookReceiver:
             with self._cond:
                 self._seen.done(update_id, accepted)
         return 200, "ok"
+
+    def _store_update(self, update_id: int, update: Update
+                      ) -> Union[None, Tuple[int, str], Rejection]:
+        """Write the update to the durable inbox; None if it is to be handed on now, else
+        the answer (200 for one the store had already, 503 or 500 when the store failed)."""
+        try:
+            new = self._store.accept([update], timeout=self._put_timeout)[0]
+        except TimeoutError:
+            with self._cond:
+                self._unfed[update_id] = None  # may land later: then hand it on when redelivered
+            return Rejection(503, f"the store did not write update {update_id} in time",
+                             "503 store busy")
+        except Exception as exc:
+            logger.exception("webhook: 500: update %d could not be written to the store", update_id)
+            return Rejection(500, f"the store failed on update {update_id}: {type(exc).__name__}",
+                             "500 store failed")
+        if new:
+            return None
+        with self._cond:
+            unfed = update_id in self._unfed
+        if unfed:
+            return None
+        logger.info("webhook: update %d is in the store already, not handed on twice", update_id)
+        return 200, "already accepted"
 
     def _log(self, rejection: Rejection, peer: Any, level: int) -> None:
         """Log a rejection, at most once per cause per ``log_interval``."""
@@ -444,6 +493,7 @@ class WebhookServer:
         connection_limit: int = 256,
         log_interval: float = 60.0,
         seen: Optional[DedupTable] = None,
+        store: Any = None,
     ) -> None:
         if connection_limit < 1:
             raise ValueError("connection_limit must be at least 1")
@@ -456,6 +506,7 @@ class WebhookServer:
             put_timeout=put_timeout,
             log_interval=log_interval,
             seen=seen,
+            store=store,
         )
         self.host = host
         self._port = port
@@ -684,6 +735,7 @@ def run_webhook(
         max_body=max_body,
         put_timeout=put_timeout,
         seen=_seen_table(bot),
+        store=getattr(bot, "store", None),
     ).start()
     loop = None
     try:
