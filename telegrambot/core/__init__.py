@@ -26,6 +26,8 @@ them imports threading, queue, socket, logging or a runtime module
   commit checked and encoded, repeat arithmetic, counting an update's parts;
 - :mod:`telegrambot.core.groupcommit`: which submitted writes go into the next
   transaction;
+- :mod:`telegrambot.core.durable`: a bot with a store: the parts of an update or event
+  still in work, what is handed over after a restart, restored events' due times;
 - :mod:`telegrambot.core.routing`: routers, key functions, the default router's flavor
   table;
 - :mod:`telegrambot.core.seeding`: seeders and the pair producers that compose them;
@@ -47,6 +49,7 @@ __all__ = [
     "capture",
     "defaults",
     "delegation",
+    "durable",
     "events",
     "flavor",
     "groupcommit",
