@@ -75,7 +75,7 @@ class Scratch:
 
 def bot_rate(store: Any, updates: int, chats: int) -> float:
     """Updates/s through a DelegatorBot with ``store`` (None: none)."""
-    source: "queue.Queue[Any]" = queue.Queue()
+    source: queue.Queue[Any] = queue.Queue()
     bot = DelegatorBot("123456:bench", [
         pave_event_space()(per_chat_id(), create_open, Counter, timeout=60),
     ], api_url="http://127.0.0.1:9", store=store)
@@ -112,8 +112,8 @@ def bot_rate(store: Any, updates: int, chats: int) -> float:
 
 
 def webhook_rate(store: Any, args: argparse.Namespace) -> float:
-    updates: "queue.Queue[Optional[dict]]" = queue.Queue()
-    seen: "collections.Counter[int]" = collections.Counter()
+    updates: queue.Queue[Optional[dict]] = queue.Queue()
+    seen: collections.Counter[int] = collections.Counter()
 
     def consume() -> None:
         while True:
