@@ -627,7 +627,12 @@ class Webhook(_Loop):
             lost = [u for u in pending + self._take_queued() + self._flush()
                     if id(u) not in self._reported]
             self._note_reported(lost)
-        if lost:
+        if lost and self._durable is not None:
+            log.warning(
+                "stopping: %d accepted updates were not handed over within the stop's "
+                "timeout; they stay in the store and are handed over at the next start: "
+                "update_ids %s", len(lost), id_ranges(_update_id(update) for update in lost))
+        elif lost:
             log.error(
                 "stopping: %d accepted updates were not handed over within the stop's "
                 "timeout and are lost: update_ids %s",
@@ -648,9 +653,12 @@ class Webhook(_Loop):
             log.warning("%s did not end within %.1f s (a handler is still running)",
                         thread.name, timeout)
             return
-        log.error(
+        log.log(
+            logging.WARNING if self._durable is not None else logging.ERROR,
             "stopping: %s did not end within %.1f s (a handler is still running); "
-            "%d accepted updates were not handed over and are lost: update_ids %s",
+            "%d accepted updates were not handed over and "
+            + ("stay in the store for the next start" if self._durable is not None
+               else "are lost") + ": update_ids %s",
             thread.name,
             timeout,
             len(lost),
