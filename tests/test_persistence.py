@@ -387,3 +387,31 @@ def test_event_every_repeats_until_cancelled_and_its_record_moves_on(emulator, s
         assert bot.fired.empty()
     finally:
         _stop(bot)
+
+
+class Failing(ChatHandler):
+    def on_chat_message(self, msg):
+        self.state["tried"] = self.state.get("tried", 0) + 1
+        if msg["text"] == "boom":
+            raise ValueError("boom")
+        self.sender.sendMessage("tried %d" % self.state["tried"])
+
+
+def test_a_handler_that_raises_goes_to_on_error_and_its_update_is_done(emulator, stores):
+    store = stores()
+    errors = queue.Queue()
+    bot = DelegatorBot(emulator.token, [
+        pave_event_space()(per_chat_id(), create_open, Failing, timeout=10),
+    ], api_url=emulator.api_url, store=store, on_error=lambda e, m: errors.put((e, m)))
+    bot.message_loop()
+    try:
+        alice = emulator.user("Alice")
+        alice.send("boom")
+        error, msg = errors.get(timeout=5)
+        assert isinstance(error, ValueError) and msg["text"] == "boom"
+        store.wait_until(lambda: not store.pending())  # handled (with an error): done
+        assert store.load("chat:%d" % alice.id) is None  # its state change not saved
+        alice.send("again")  # a new delegate (the failed one ended), the stored state
+        assert emulator.wait_for_message(alice.id)["text"] == "tried 1"
+    finally:
+        _stop(bot)
