@@ -116,8 +116,11 @@ class Scheduler:
                 raise
             event.key = key
             with self._cond:
-                if event.pending:
+                fired = not event.pending  # while it was being stored (a delay shorter than that)
+                if not fired:
                     self._keys[key] = event
+            if fired:  # it went out untracked: its record is not needed any more
+                store.submit(Changes(cancel=[key]))
         with self._cond:
             if event.pending and self._heap.first(event):
                 self._cond.notify_all()

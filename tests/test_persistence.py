@@ -415,3 +415,17 @@ def test_a_handler_that_raises_goes_to_on_error_and_its_update_is_done(emulator,
         assert emulator.wait_for_message(alice.id)["text"] == "tried 1"
     finally:
         _stop(bot)
+
+
+def test_events_due_at_once_leave_no_record(emulator, stores, tmp_path):
+    store = stores(tmp_path / "bot.db")
+    bot = Alarms(emulator.token, api_url=emulator.api_url, store=store)
+    bot.message_loop()
+    try:
+        for n in range(20):  # some fire while others are being stored
+            bot.scheduler.event_later(0, {"_alarm": {"n": n}})
+        assert sorted(bot.fired.get(timeout=5)["n"] for _ in range(20)) == list(range(20))
+    finally:
+        _stop(bot)
+    store.commit(Changes())  # after what the bot submitted
+    assert store.events() == []
