@@ -5,6 +5,7 @@ Made by :class:`~telegrambot.Bot` when it is given ``store=``; the decisions are
 submitted under it (the store queues it) and waited for outside it.
 """
 
+import functools
 import logging
 import threading
 from typing import Any, Callable, Dict, List, Optional
@@ -15,7 +16,6 @@ from .core.records import (
     Changes,
     StateConflict,
     StateWrite,
-    StorageError,
     UnstorableValue,
     state_key,
 )
@@ -116,12 +116,21 @@ class Durable:
 
     def save(self, keeper: "StateKeeper", obj: Any, save: bool = True) -> None:
         """A delegate finished ``obj``: save its state (``save``) in one commit with the
-        update's applied mark and, if it is the last part, its done mark; wait for it.
+        update's applied mark and, if it is the last part, its done mark.
 
+        The commit is not waited for here (the delegate goes on with its next message
+        while the store flushes; commits are applied in the order submitted, and one that
+        does not land leaves its update to be handed over again): :meth:`StateKeeper.flush`
+        waits for the last one when the delegate ends, so its successor loads what it saved.
         A state that can't be stored is logged at ERROR with the update_id, key and what
         is wrong; the stored state stays as it was, the update is still marked done."""
         store = self.store
         delegate = keeper.obj
+        if keeper.reload:  # a save was refused: go on from what the store holds
+            keeper.flush()
+            record = store.load(keeper.key)
+            keeper.version = record.version if record is not None else 0
+            keeper.reload = False
         with self.lock:
             fin = self.tracker.finish(obj)
             if fin is None and not (save and isinstance(obj, dict) and is_event(obj)
@@ -150,17 +159,24 @@ class Durable:
         if ticket is None:
             marks.add_done_callback(_log_failure("the done mark of update %s" % update_id))
             return
-        try:
-            keeper.version = ticket.wait().versions[0]
-        except StateConflict as e:
-            log.error("update %s: the state %r was saved by something else meanwhile; this "
-                      "save was refused (two delegates share a state key? give their "
-                      "classes different state_scope): %s", update_id, keeper.key, e)
-            record = store.load(keeper.key)
-            keeper.version = record.version if record is not None else 0
-        except StorageError as e:
-            log.error("update %s: the state %r could not be stored: %s", update_id,
-                      keeper.key, e)
+        keeper.version += 1  # what this commit makes it, unless it fails (then reloaded)
+        keeper.last = ticket
+        ticket.add_done_callback(functools.partial(_saved, keeper, update_id))
+
+
+def _saved(keeper: "StateKeeper", update_id: Optional[int], ticket: Any) -> None:
+    """A delegate's state commit is done (in the store's writer): report a failure."""
+    error = ticket._error
+    if error is None:
+        return
+    keeper.reload = True
+    if isinstance(error, StateConflict):
+        log.error("update %s: the state %r was saved by something else meanwhile; this save "
+                  "was refused (two delegates share a state key? give their classes "
+                  "different state_scope): %s", update_id, keeper.key, error)
+    else:
+        log.error("update %s: the state %r could not be stored: %s", update_id,
+                  keeper.key, error)
 
 
 def _marks(fin: Any) -> Optional[Changes]:
@@ -174,13 +190,24 @@ def _marks(fin: Any) -> Optional[Changes]:
 class StateKeeper:
     """One delegate's stored state: its key and the version it loaded."""
 
-    __slots__ = ("durable", "obj", "key", "version")
+    __slots__ = ("durable", "obj", "key", "version", "last", "reload")
 
     def __init__(self, durable: Durable, obj: Any, key: str) -> None:
         self.durable = durable
         self.obj = obj
         self.key = key
         self.version = 0
+        self.last: Any = None  # the ticket of the last commit submitted
+        self.reload = False  # a commit failed: the version is to be read again
+
+    def flush(self) -> None:
+        """Wait until the last state commit is done (its failure was logged already)."""
+        ticket, self.last = self.last, None
+        if ticket is not None:
+            try:
+                ticket.wait()
+            except Exception:  # noqa: S110 - reported by its done callback
+                pass
 
     def load(self) -> None:
         record = self.durable.store.load(self.key)

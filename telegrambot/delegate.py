@@ -209,6 +209,8 @@ def _durable_loop(bot: Any, obj: Any, msg: Any, seed: Any, keeper: Any) -> None:
             done(working, False)  # handled, with an error: its state change is not saved
         report(log, on_error, e, last, "delegate %s for seed %r failed", type(obj).__name__, seed)
         reason = e
+    if keeper is not None:
+        keeper.flush()  # its successor for the seed loads what it saved
     try:
         obj.on_close(reason)
     except Exception as e:  # the delegate ends anyway
