@@ -429,3 +429,39 @@ def test_events_due_at_once_leave_no_record(emulator, stores, tmp_path):
         _stop(bot)
     store.kv_set("test", "barrier", 1)  # a commit after what the bot submitted
     assert store.events() == []
+
+
+class Quiz(ChatHandler):
+    state_scope = "quiz"
+
+    def on_chat_message(self, msg):
+        self.state["quiz"] = self.state.get("quiz", 0) + 1
+
+
+class Untracked(ChatHandler):
+    state_scope = None
+
+    def on_chat_message(self, msg):
+        self.state["seen"] = True  # a dict of its own, never stored
+        Quick.done.put(msg["text"])
+
+
+def test_state_scope_files_states_apart_and_none_keeps_none(emulator, stores):
+    store = stores()
+    Quick.done = queue.Queue()
+    bot = DelegatorBot(emulator.token, [
+        pave_event_space()(per_chat_id(), create_open, Counter, timeout=10),
+        pave_event_space()(per_chat_id(), create_open, Quiz, timeout=10),
+        pave_event_space()(per_chat_id(), create_open, Untracked, timeout=10),
+    ], api_url=emulator.api_url, store=store)
+    bot.message_loop()
+    try:
+        alice = emulator.user("Alice")
+        alice.send("hi")
+        assert emulator.wait_for_message(alice.id)["text"] == "count 1"
+        assert Quick.done.get(timeout=5) == "hi"
+        store.wait_until(lambda: not store.pending())
+        assert store.load("chat:%d" % alice.id).data == {"count": 1}
+        assert store.load("quiz:%d" % alice.id).data == {"quiz": 1}
+    finally:
+        _stop(bot)
