@@ -32,9 +32,10 @@ class Child:
     """The bot process, and the lines it printed (counted by a reader thread)."""
 
     def __init__(self, path, emu, mode):
+        self.log = open(path + ".log", "w+b")  # a file: a pipe nobody reads could fill up
         self.process = subprocess.Popen(
             [sys.executable, CHILD, path, emu.api_url, emu.token, mode],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)
         self.cond = threading.Condition()
         self.handled = 0
         self.lines = []
@@ -62,14 +63,18 @@ class Child:
                 raise AssertionError(message)
             if not predicate():
                 self.process.wait(10)
-                raise AssertionError("%s: %s" % (
-                    message, self.process.stderr.read().decode(errors="replace")[-3000:]))
+                raise AssertionError("%s: %s" % (message, self.errors()[-3000:]))
+
+    def errors(self):
+        """What the process wrote to stderr."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def kill(self):
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
         self.reader.join(10)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout, self.log):
             stream.close()
 
 
@@ -118,11 +123,15 @@ def test_killed_and_restarted_bot_handles_every_accepted_update_once(tmp_path, m
             process.stdin.close()
             child.wait_for(lambda: "closed" in child.lines, "the bot did not finish", 30)
             process.wait(10)
-            err = process.stderr.read()
+            err = child.errors()
         finally:
             if process.poll() is None:
                 child.kill()
-        assert b"Traceback" not in err and b"ERROR" not in err, err.decode(errors="replace")[-3000:]
+            else:
+                child.reader.join(10)
+                for stream in (process.stdin, process.stdout, child.log):
+                    stream.close()
+        assert "Traceback" not in err and "ERROR" not in err, err[-3000:]
     with SQLiteStore(path) as store:
         assert store.pending() == []
         assert store.events() == []
