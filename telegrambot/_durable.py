@@ -14,6 +14,7 @@ from .core.durable import Tracker, replay_order
 from .core.flavor import is_event
 from .core.records import (
     Changes,
+    EventRecord,
     StateConflict,
     StateWrite,
     UnstorableValue,
@@ -43,6 +44,23 @@ class Durable:
         self.tracker = Tracker()
         self._replayed = False
         self._replay_ids: set = set()  # handed over on start: a copy from a queue is skipped
+        self._local = threading.local()  # .held: events a delegate scheduled (see hold())
+
+    # -- events scheduled while a delegate handles a message
+
+    def hold(self) -> None:
+        """The current thread's delegate begins a message: events it schedules (stored
+        ones) wait for the commit of that message (see :meth:`save`)."""
+        self._local.held = []
+
+    def staging(self) -> Optional[List[Any]]:
+        """The events held for the current thread's delegate, or None."""
+        return getattr(self._local, "held", None)
+
+    def _take_held(self) -> List[Any]:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        return held or []
 
     # -- the inbox
 
@@ -114,54 +132,59 @@ class Durable:
         with self.lock:
             return self.tracker.skips(obj, keeper.key)
 
-    def save(self, keeper: "StateKeeper", obj: Any, save: bool = True) -> None:
-        """A delegate finished ``obj``: save its state (``save``) in one commit with the
-        update's applied mark and, if it is the last part, its done mark.
+    def save(self, keeper: Optional["StateKeeper"], obj: Any, save: bool = True) -> None:
+        """A delegate finished ``obj``: save its state (``save``; ``keeper`` None: it has
+        none) in one commit with the update's applied mark, its done mark if it is the
+        last part, and the events the delegate scheduled meanwhile.
 
         The commit is not waited for here (the delegate goes on with its next message
         while the store flushes; commits are applied in the order submitted, and one that
         does not land leaves its update to be handed over again): :meth:`StateKeeper.flush`
         waits for the last one when the delegate ends, so its successor loads what it saved.
+        The events it scheduled are scheduled once the commit is submitted.
         A state that can't be stored is logged at ERROR with the update_id, key and what
         is wrong; the stored state stays as it was, the update is still marked done."""
         store = self.store
-        delegate = keeper.obj
-        if keeper.reload:  # a save was refused: go on from what the store holds
+        held = self._take_held()
+        events = [EventRecord(event.key, event.timestamp, event.data, event.every)
+                  for _, _, event in held]
+        if keeper is not None and keeper.reload:  # a save was refused: go on from the store
             keeper.flush()
             record = store.load(keeper.key)
             keeper.version = record.version if record is not None else 0
             keeper.reload = False
+        ticket = marks = None
         with self.lock:
             fin = self.tracker.finish(obj)
-            if fin is None and not (save and isinstance(obj, dict) and is_event(obj)
-                                    and "_idle" not in obj):
-                return  # not tracked, and not an event that may have changed the state
             update_id = fin.update_id if fin is not None else None
-            state = getattr(delegate, "state", None)
-            write = save and isinstance(state, dict) and (state or keeper.version)
             done = [update_id] if fin is not None and fin.last and update_id is not None else []
             cancel = [fin.event_id] if fin is not None and fin.last and fin.event_id else []
-            ticket = None
-            if write:
+            write = False
+            if keeper is not None and (fin is not None or (
+                    isinstance(obj, dict) and is_event(obj) and "_idle" not in obj)):
+                state = getattr(keeper.obj, "state", None)
+                write = bool(save and isinstance(state, dict) and (state or keeper.version))
+            if write and keeper is not None:
                 try:
                     ticket = store.submit(Changes(
                         states=[StateWrite(keeper.key, state, keeper.version, update_id)],
-                        done=done, cancel=cancel))
+                        done=done, cancel=cancel, events=events))
                 except UnstorableValue as e:
                     log.error("update %s: the state of %s %r was not saved (the stored "
                               "state stays as it was): %s", update_id,
-                              type(delegate).__name__, keeper.key, e)
+                              type(keeper.obj).__name__, keeper.key, e)
                     write = False
-            if not write:
-                if not done and not cancel:
-                    return
-                marks = store.submit(Changes(done=done, cancel=cancel))
-        if ticket is None:
+            if not write and (done or cancel or events):
+                marks = store.submit(Changes(done=done, cancel=cancel, events=events))
+            if held:  # after the commit that stores them: they may fire now
+                for scheduler in {id(entry[0]): entry[0] for entry in held}.values():
+                    scheduler._release([entry for entry in held if entry[0] is scheduler])
+        if marks is not None:
             marks.add_done_callback(_log_failure("the done mark of update %s" % update_id))
-            return
-        keeper.version += 1  # what this commit makes it, unless it fails (then reloaded)
-        keeper.last = ticket
-        ticket.add_done_callback(functools.partial(_saved, keeper, update_id))
+        if ticket is not None and keeper is not None:
+            keeper.version += 1  # what this commit makes it, unless it fails (then reloaded)
+            keeper.last = ticket
+            ticket.add_done_callback(functools.partial(_saved, keeper, update_id))
 
 
 def _saved(keeper: "StateKeeper", update_id: Optional[int], ticket: Any) -> None:

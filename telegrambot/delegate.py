@@ -168,16 +168,13 @@ def _durable_loop(bot: Any, obj: Any, msg: Any, seed: Any, keeper: Any) -> None:
         current.held = None  # the first message: finished here, once handled
     listener = obj.listener
     listener.managed = True  # its messages are finished here, once handled
-    if keeper is None:
-        def done(m: Any, save: bool = True) -> None:
-            durable.finish(m)
+    def done(m: Any, save: bool = True) -> None:
+        durable.save(keeper, m, save)  # with the events it scheduled meanwhile
 
+    if keeper is None:
         def skip(m: Any) -> bool:
             return False
     else:
-        def done(m: Any, save: bool = True) -> None:
-            durable.save(keeper, m, save)
-
         def skip(m: Any) -> bool:
             return durable.skips(keeper, m)
 
@@ -185,10 +182,12 @@ def _durable_loop(bot: Any, obj: Any, msg: Any, seed: Any, keeper: Any) -> None:
     working: Any = msg
     last = msg  # the message (or event) handled last, for on_error
     reason: BaseException
+    hold = durable.hold  # events scheduled while handling wait for its commit
     try:
         if skip(msg):
             done(msg, False)
         else:
+            hold()
             if not obj.open(msg, seed):
                 obj.on_message(msg)
             done(msg)
@@ -198,6 +197,7 @@ def _durable_loop(bot: Any, obj: Any, msg: Any, seed: Any, keeper: Any) -> None:
             if skip(working):
                 done(working, False)
                 continue
+            hold()
             obj.on_message(working)
             done(working)
     except (exception.IdleTerminate, exception.StopListening) as e:

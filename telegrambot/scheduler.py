@@ -26,8 +26,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 from .core.durable import mark_late, persistable_event, restored_due
 from .core.errorhook import ErrorHook, report
-from .core.events import Event, EventHeap
-from .core.records import Changes, EventRecord
+from .core.events import Event, EventHeap, check_seconds
+from .core.records import Changes, EventRecord, check_json
+from .exception import EventNotFound
 
 __all__ = ["Event", "Scheduler"]
 
@@ -64,6 +65,7 @@ class Scheduler:
         self._tracker: Any = None
         self._restored = False
         self._keys: Dict[str, Event] = {}  # stored events pending here, by record id
+        self._held: Dict[int, Event] = {}  # events held for a delegate's commit (_stage)
         self._ids = itertools.count(1)
         self._prefix = "%x-%x-" % (int(time.time() * 1000), os.getpid())
 
@@ -79,6 +81,11 @@ class Scheduler:
         if self._store is None:
             with self._cond:
                 return self._woken(self._heap.at(when, data, time.time(), time.monotonic()))
+        staging = self._staging(data)
+        if staging is not None:
+            check_seconds("when", when)
+            wall, mono = time.time(), time.monotonic()
+            return self._stage(staging, mono + (when - wall), when, data, None)
         with self._cond:
             event = self._heap.at(when, data, time.time(), time.monotonic())
         return self._stored(event)
@@ -88,6 +95,10 @@ class Scheduler:
         if self._store is None:
             with self._cond:
                 return self._woken(self._heap.later(delay, data, time.time(), time.monotonic()))
+        staging = self._staging(data)
+        if staging is not None:
+            check_seconds("delay", delay)
+            return self._stage(staging, time.monotonic() + delay, time.time() + delay, data, None)
         with self._cond:
             event = self._heap.later(delay, data, time.time(), time.monotonic())
         return self._stored(event)
@@ -97,9 +108,58 @@ class Scheduler:
         now (default: ``interval``), until the event is cancelled (:meth:`cancel`).
         Repeats missed while the handler was busy (or the process was down) are skipped:
         the event fires once, then keeps its rhythm."""
+        staging = self._staging(data) if self._store is not None else None
+        if staging is not None:
+            check_seconds("interval", interval)
+            if not interval > 0 or interval == float("inf"):
+                raise ValueError("interval must be a finite number of seconds above 0, not %r"
+                                 % (interval,))
+            delay = interval if first is None else first
+            check_seconds("first", delay)
+            return self._stage(staging, time.monotonic() + delay, time.time() + delay, data,
+                               interval)
         with self._cond:
             event = self._heap.every(interval, data, time.time(), time.monotonic(), first)
         return self._stored(event)
+
+    # -- events a delegate schedules while it handles a message (with a store)
+
+    def _staging(self, data: Any) -> Optional[List[Any]]:
+        """The list of events held for the commit of the message the current thread's
+        delegate is handling, if there is one and ``data`` is to be stored."""
+        tracker = self._tracker
+        if tracker is None or not persistable_event(data):
+            return None
+        return tracker.staging()
+
+    def _stage(self, staging: List[Any], deadline: float, timestamp: float, data: Any,
+               every: Optional[float]) -> Event:
+        """Hold an event until the commit of the message being handled: it is stored in
+        that commit (with the delegate's state) and can fire once that commit is
+        submitted. A handler run again after a crash schedules it again: once in all."""
+        check_json(data, "event data")
+        event = Event(timestamp, data, every)
+        event.key = self._prefix + str(next(self._ids))
+        with self._cond:
+            self._held[id(event)] = event
+        staging.append((self, deadline, event))
+        return event
+
+    def _release(self, held: List[Any]) -> None:
+        """The commit that stores ``held`` events was submitted: schedule them (those
+        cancelled meanwhile are removed from the store again, in a later commit)."""
+        cancelled = []
+        with self._cond:
+            for _, deadline, event in held:
+                self._held.pop(id(event), None)
+                if not event.pending:
+                    cancelled.append(event.key)
+                    continue
+                self._heap.place(deadline, event)
+                self._keys[event.key] = event
+            self._cond.notify_all()
+        if cancelled:
+            self._store.submit(Changes(cancel=cancelled))
 
     def _stored(self, event: Event) -> Event:
         """With a store, keep ``event`` there (its data must be JSON) before it can fire;
@@ -144,6 +204,11 @@ class Scheduler:
         cancelled.
         """
         with self._cond:
+            if self._held.pop(id(event), None) is event:
+                if not event.pending:
+                    raise EventNotFound(event)
+                event.pending = False  # held for a commit: it never reaches the heap
+                return
             self._heap.cancel(event)
             key = getattr(event, "key", None)
             if key is not None:

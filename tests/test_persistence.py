@@ -13,6 +13,7 @@ import pytest
 
 from telegrambot import Bot, DelegatorBot
 from telegrambot.delegate import create_open, pave_event_space, per_chat_id, per_from_id
+from telegrambot.exception import EventNotFound
 from telegrambot.helper import ChatHandler, UserHandler
 from telegrambot.storage import EventRecord, MemoryStore, SQLiteStore, UnstorableValue
 from telegrambot.webhook import WebhookServer
@@ -463,5 +464,49 @@ def test_state_scope_files_states_apart_and_none_keeps_none(emulator, stores):
         store.wait_until(lambda: not store.pending())
         assert store.load("chat:%d" % alice.id).data == {"count": 1}
         assert store.load("quiz:%d" % alice.id).data == {"quiz": 1}
+    finally:
+        _stop(bot)
+
+
+class Planner(ChatHandler):
+    fired = None
+
+    def on_chat_message(self, msg):
+        text = msg["text"]
+        event = self.scheduler.event_later(0.01 if text == "soon" else 3600,
+                                           ("_plan", {"text": text}))
+        if text == "never":
+            self.scheduler.cancel(event)  # held for this message's commit: never stored
+            with pytest.raises(EventNotFound):
+                self.scheduler.cancel(event)
+        self.state["planned"] = self.state.get("planned", 0) + 1
+        self.sender.sendMessage("planned %s" % text)
+
+    def on__plan(self, event):
+        Planner.fired.put(event["_plan"]["text"])
+
+
+def test_events_a_delegate_schedules_are_stored_with_its_state(emulator, stores):
+    store = stores()
+    Planner.fired = queue.Queue()
+    bot = DelegatorBot(emulator.token, [
+        pave_event_space()(per_chat_id(), create_open, Planner, timeout=10),
+    ], api_url=emulator.api_url, store=store)
+    bot.message_loop()
+    try:
+        alice = emulator.user("Alice")
+        alice.send("later")
+        assert emulator.wait_for_message(alice.id)["text"] == "planned later"
+        store.wait_until(lambda: not store.pending())
+        # stored in the commit of the update that scheduled it, with the state
+        assert [e.data["_plan"]["text"] for e in store.events()] == ["later"]
+        assert store.load("chat:%d" % alice.id).data == {"planned": 1}
+        alice.send("never")
+        assert emulator.wait_for_message(alice.id)["text"] == "planned never"
+        alice.send("soon")
+        assert emulator.wait_for_message(alice.id)["text"] == "planned soon"
+        assert Planner.fired.get(timeout=5) == "soon"  # held events fire once committed
+        store.wait_until(lambda: [e.data["_plan"]["text"] for e in store.events()] == ["later"])
+        assert Planner.fired.empty()  # "never" was cancelled before it could be stored
     finally:
         _stop(bot)

@@ -109,6 +109,11 @@ class EventHeap:
         heapq.heappush(self._entries, (deadline, next(self._seq), event))
         return event
 
+    def place(self, deadline: float, event: Event) -> None:
+        """Put an event made elsewhere (held back until now) in the heap, due at
+        ``deadline`` (monotonic)."""
+        heapq.heappush(self._entries, (deadline, next(self._seq), event))
+
     def first(self, event: Event) -> bool:
         """Is ``event`` the first to fire (so a waiting runtime must wake to wait less)?"""
         return self._entries[0][2] is event
