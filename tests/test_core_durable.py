@@ -85,3 +85,14 @@ def test_heap_repeats_an_every_event_and_skips_missed_repeats():
     assert heap.pop_due(1000.0) == (None, None)
     with pytest.raises(ValueError):
         heap.every(0, "x", 0.0, 0.0)
+
+
+def test_an_event_made_elsewhere_is_placed_in_the_heap():
+    from telegrambot.core.events import Event
+
+    heap = EventHeap()
+    later = heap.later(5, "later", wall=0.0, mono=0.0)
+    held = Event(1.0, "held")
+    heap.place(1.0, held)
+    assert heap.pop_due(2.0) == (held, None)
+    assert heap.pop_due(2.0) == (None, 3.0) and later.pending
