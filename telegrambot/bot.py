@@ -21,6 +21,7 @@ from .transport import _OPTIONS, TimeoutLike, Urllib3Transport, call, download
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .callbackdata import CallbackDataCache
     from .ratelimit import RateLimiter
     from .storage import Store
 
@@ -51,6 +52,12 @@ class Bot(BotBase, Methods):
         limits, or a :class:`~telegrambot.ratelimit.RateLimiter` with limits of its own.
         Calls then wait instead of failing with 429, and safe ones are retried after
         network errors. Off by default.
+    :param arbitrary_callback_data: let an inline button's ``callback_data`` be any
+        object (:mod:`telegrambot.callbackdata`): True keeps the data of the last 1024
+        keyboards sent, an int that many, or give a
+        :class:`~telegrambot.callbackdata.CallbackDataCache` (one with a store keeps
+        them across restarts). Incoming callback queries then carry the object again, or
+        an :class:`~telegrambot.core.callbackdata.InvalidCallbackData`. Off by default.
     :param transport: what moves the bot's requests: an object with the methods of
         :class:`telegrambot.transport.Transport`. Default: a
         :class:`~telegrambot.transport.Urllib3Transport` made with ``transport_options``.
@@ -75,6 +82,7 @@ class Bot(BotBase, Methods):
     _TRANSPORT_PROTOCOL = "telegrambot.transport.Transport"
 
     def __init__(self, token: str, *args: Any, store: Optional["Store"] = None,
+                 arbitrary_callback_data: Union[bool, int, "CallbackDataCache"] = False,
                  **kwargs: Any) -> None:
         super().__init__(token, *args, **kwargs)
         self._store = _store(store)
@@ -83,6 +91,17 @@ class Bot(BotBase, Methods):
             from ._durable import Durable
 
             self._durable = Durable(self._store)
+        self._callback_data: Optional[CallbackDataCache] = None
+        if arbitrary_callback_data is not False:
+            from .callbackdata import make_cache
+
+            self._callback_data = make_cache(arbitrary_callback_data, bot_id=self.id)
+
+    @property
+    def callback_data(self) -> Optional["CallbackDataCache"]:
+        """The cache of ``arbitrary_callback_data``
+        (:class:`~telegrambot.callbackdata.CallbackDataCache`), or None when it is off."""
+        return self._callback_data
 
     @property
     def store(self) -> Optional["Store"]:
@@ -117,8 +136,30 @@ class Bot(BotBase, Methods):
         request_timeout: TimeoutLike,
         progress: Optional[Progress] = None,
     ) -> Any:
+        if self._callback_data is not None:
+            return self._call_with_callback_data(method, params, api_kwargs, request_timeout,
+                                                 progress)
         return self._send(method, params,
                           self._endpoint.call(method, params, api_kwargs, progress), request_timeout)
+
+    def _call_with_callback_data(
+        self,
+        method: str,
+        params: Dict[str, Any],
+        api_kwargs: Optional[Dict[str, Any]],
+        request_timeout: TimeoutLike,
+        progress: Optional[Progress] = None,
+    ) -> Any:
+        """:meth:`_call` with arbitrary callback data: the call's keyboards kept and sent
+        as ids, the objects put back into its result."""
+        cache = self._callback_data
+        assert cache is not None
+        cache.encode(method, params)
+        result = self._send(method, params,
+                            self._endpoint.call(method, params, api_kwargs, progress),
+                            request_timeout)
+        cache.decode_result(method, result)
+        return result
 
     def request(
         self,

@@ -346,6 +346,14 @@ class _Loop:
         return not self._ended.is_set()
 
 
+def _decoding(decode: Callable[[Any], None], dispatch: Callable[[Any], None]) -> Callable[[Any], None]:
+    def dispatch_decoded(update: Any) -> None:
+        decode(update)  # never raises
+        dispatch(update)
+
+    return dispatch_decoded
+
+
 class MessageLoop(Polling, _Loop):
     """Polls getUpdates and hands every update to ``handle`` (default ``bot.handle``).
 
@@ -513,6 +521,12 @@ class Webhook(_Loop):
         on_error: Optional[ErrorHook] = None,
     ) -> None:
         super().__init__(bot, handle, on_error=on_error)
+        cache = getattr(bot, "_callback_data", None)
+        if cache is not None:
+            # arbitrary callback data: polled updates got their objects back in getUpdates;
+            # fed ones get them here, before the handler (an instance attribute: a bot
+            # without the feature pays nothing)
+            self._dispatch = _decoding(cache.decode_update, self._dispatch)  # type: ignore[method-assign,assignment]
         if source is None:
             source = queue.Queue(maxsize)
         elif not (

@@ -40,12 +40,15 @@ them imports threading, queue, socket, logging or a runtime module
 - :mod:`telegrambot.core.events`: the scheduler's event heap;
 - :mod:`telegrambot.core.notes`: lines to log, returned as data;
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
-- :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
+- :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries;
+- :mod:`telegrambot.core.callbackdata`: arbitrary callback data, sent as ids and put back
+  into what comes in.
 """
 
 __all__ = [
     "answer",
     "bounded",
+    "callbackdata",
     "capture",
     "defaults",
     "delegation",
