@@ -256,6 +256,57 @@ class DelegatorBot(SpeakerBot):
         with self._lock:
             return self._delegates.count()
 
+    # -- events of your own ---------------------------------------------------------------
+
+    def deliver_event(self, seed: Any, flavor: str, data: Optional[Dict[str, Any]] = None,
+                      *, pattern: Optional[int] = None) -> Any:
+        """Hand an event of your own to the delegate for ``seed`` (a chat id, a user id:
+        the seed of a delegation pattern made with
+        :func:`~telegrambot.delegate.pave_event_space`), starting that delegate if none
+        is alive. The way to bring something that is not a Telegram update (a payment
+        provider's callback, a form posted to your web server) to the right chat's or
+        user's delegate.
+
+        The event is ``{flavor: {'source': ..., **data}}`` (``flavor`` starts with ``_``),
+        as the delegate's own :attr:`scheduler` makes them: its default router calls
+        ``on_<flavor>`` (``on__payload`` for ``'_payload'``). It goes through the bot's
+        scheduler, so a running loop hands it over on its thread, in turn with the
+        updates; returns the scheduler's event. Callable from any thread.
+
+        ``pattern`` is the index in ``delegation_patterns`` of the pattern whose delegate
+        gets it; by default the one pattern made with ``pave_event_space``. Each new seed
+        starts a delegate: check a seed that comes from outside (a known user, say) before
+        passing it, or anyone who can reach your endpoint can start threads.
+        """
+        from .core.seeding import event_space_of
+        from .helper.events import StandardEventScheduler
+
+        patterns = self._delegates.patterns
+        if pattern is None:
+            spaced = [p for p in patterns if event_space_of(p.seeder) is not None]
+            if len(spaced) != 1:
+                raise ValueError(
+                    "deliver_event: %s delegation pattern is made with pave_event_space(); "
+                    "say which with pattern=<its index in delegation_patterns>"
+                    % ("no" if not spaced else "more than one"))
+            space = event_space_of(spaced[0].seeder)
+        else:
+            if not isinstance(pattern, int) or not 0 <= pattern < len(patterns):
+                raise ValueError("deliver_event: pattern must be an index in "
+                                 "delegation_patterns (0 to %d), not %r"
+                                 % (len(patterns) - 1, pattern))
+            space = event_space_of(patterns[pattern].seeder)
+            if space is None:
+                raise ValueError("deliver_event: delegation pattern %d is not made with "
+                                 "pave_event_space(), so its delegates do not take events"
+                                 % pattern)
+        if seed is None:
+            raise ValueError("deliver_event: a seed of None is no delegate's")
+        if data is not None and not isinstance(data, dict):
+            raise TypeError("deliver_event: data must be a dict, not %s" % type(data).__name__)
+        event = StandardEventScheduler(self.scheduler, space, seed).make_event_data(flavor, data or {})
+        return self.scheduler.event_now(event)
+
     # -- handling ------------------------------------------------------------------------
 
     def handle(self, msg: Dict[str, Any]) -> None:

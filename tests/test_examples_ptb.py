@@ -64,6 +64,14 @@ COUNTERPARTS = {
         "(edits its message) This button was clicked 3 times.",
         "bot > Bob: (edits its message) This button was clicked 1 times.",
         "The following user IDs have used this bot: 1000000001, 1000000002, 1000000003"]),
+    "custom_webhook.py": ("customwebhookbot.py", [
+        "To post a custom update, call http://127.0.0.1:",
+        "server: 200 The bot is still running fine :)",
+        "server: 200 Thank you for the submission! It's being forwarded.",
+        "bot > Admin: Alice has sent a new payload.",
+        "server: 404 No such user: they must send /start to the bot first.",
+        "server: 400 The user_id must be a number.",
+        "• pie"]),
 }
 # counterparts run by tests/test_examples.py (issue 19's first part)
 ELSEWHERE = {"deeplink.py": "deeplinking.py", "chatmember.py": "chatmemberbot.py",
