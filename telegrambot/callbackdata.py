@@ -29,8 +29,9 @@ data read back from the store comes as JSON gives it (a tuple as a list).
 
 import logging
 import threading
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from .core.bounded import LimitedDict
 from .core.callbackdata import (
     DEFAULT_MAXSIZE,
     InvalidCallbackData,
@@ -39,6 +40,7 @@ from .core.callbackdata import (
     decode_update,
     encode_call,
     new_keyboard_id,
+    split_id,
 )
 
 __all__ = ["CallbackDataCache", "InvalidCallbackData", "DEFAULT_MAXSIZE", "NAMESPACE", "make_cache"]
@@ -65,6 +67,8 @@ class CallbackDataCache:
         self.store = store
         self.namespace = namespace
         self._lock = threading.Lock()
+        # callback query id -> its button's keyboard id, for drop(query)
+        self._queries = LimitedDict(maxsize)
         if store is not None:
             self._load()
 
@@ -132,8 +136,15 @@ class CallbackDataCache:
         return values
 
     def decode_update(self, update: Any) -> None:
-        """Put the objects back into an update (in place); never raises."""
+        """Put the objects back into an update (in place); never raises. The keyboard of
+        a callback query's button is remembered for :meth:`drop`."""
         try:
+            query = update.get("callback_query") if isinstance(update, dict) else None
+            if isinstance(query, dict):
+                parts = split_id(query.get("data"))
+                if parts is not None and isinstance(query.get("id"), str):
+                    with self._lock:
+                        self._queries[query["id"]] = parts[0]
             decode_update(update, self.lookup)
         except Exception:
             log.exception("callback data of update %s could not be decoded",
@@ -148,8 +159,17 @@ class CallbackDataCache:
 
     # -- housekeeping --------------------------------------------------------------------
 
-    def drop(self, keyboard_id: str) -> None:
-        """Forget one keyboard (its buttons then bring InvalidCallbackData)."""
+    def drop(self, query: Union[str, Dict[str, Any]]) -> None:
+        """Forget a keyboard whose buttons are no longer needed (they then bring
+        InvalidCallbackData): the keyboard of a callback query's button (the query dict
+        a handler got), or a keyboard id. Useful once a press replaced the keyboard."""
+        if isinstance(query, dict):
+            with self._lock:
+                keyboard_id = self._queries.pop(query.get("id"), None)
+            if keyboard_id is None:
+                return
+        else:
+            keyboard_id = query
         with self._lock:
             self._keyboards.discard(keyboard_id)
         if self.store is not None:
@@ -160,6 +180,7 @@ class CallbackDataCache:
         with self._lock:
             ids = self._keyboards.ids()
             self._keyboards.clear()
+            self._queries.clear()
         if self.store is not None:
             from .core.records import Changes, KVWrite
 

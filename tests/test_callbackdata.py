@@ -243,6 +243,35 @@ def test_fed_updates_are_decoded_before_the_handler(emulator):
     bot.stop()
 
 
+def test_drop_forgets_the_keyboard_of_a_query(emulator):
+    bot = Bot(emulator.token, emulator.api_url, arbitrary_callback_data=8)
+    source = queue.Queue()
+    dropped = []
+    three = threading.Event()
+
+    def on_query(query):
+        dropped.append(query["data"])
+        bot.callback_data.drop(query)  # its keyboard's data is gone from now on
+        if len(dropped) == 3:
+            three.set()
+
+    bot.message_loop({"callback_query": on_query}, source=source)
+    alice = emulator.user("Alice")
+    bot.sendMessage(alice.id, "Pick", reply_markup=keyboard("a", "b"))
+    bot.sendMessage(alice.id, "Other", reply_markup=keyboard("c"))
+    first, other = alice.wait_for_message(), alice.wait_for_message()
+    wire = [b["callback_data"] for b in first["reply_markup"]["inline_keyboard"][0]]
+    other_id = other["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    for n, data in enumerate([wire[0], wire[1], other_id], 1):
+        source.put({"update_id": n, "callback_query": {
+            "id": "q%d" % n, "from": alice.user, "chat_instance": "1", "data": data}})
+    assert three.wait(5), dropped
+    assert dropped == ["a", InvalidCallbackData(wire[1]), "c"]
+    assert len(bot.callback_data) == 0
+    bot.callback_data.drop({"id": "unknown"})  # nothing to drop: nothing happens
+    bot.stop()
+
+
 def test_data_a_store_cannot_keep_fails_before_anything_is_sent(emulator):
     store = MemoryStore()
     bot = Bot(emulator.token, emulator.api_url,

@@ -64,6 +64,13 @@ COUNTERPARTS = {
         "(edits its message) This button was clicked 3 times.",
         "bot > Bob: (edits its message) This button was clicked 1 times.",
         "The following user IDs have used this bot: 1000000001, 1000000002, 1000000003"]),
+    "arbitrary_callback_data.py": ("arbitrarycallbackdatabot.py", [
+        "bot > Alice: Use /start to test this bot.",
+        "(edits its message) So far you've selected [3]. Choose the next item:",
+        "(edits its message) So far you've selected [3, 5]. Choose the next item:",
+        "(edits its message) So far you've selected [1]. Choose the next item:",
+        "bot > Alice: All clear!",
+        "(edits its message) Sorry, I could not process this button click"]),
     "custom_webhook.py": ("customwebhookbot.py", [
         "To post a custom update, call http://127.0.0.1:",
         "server: 200 The bot is still running fine :)",
