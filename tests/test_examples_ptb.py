@@ -71,6 +71,11 @@ COUNTERPARTS = {
         "(edits its message) So far you've selected [1]. Choose the next item:",
         "bot > Alice: All clear!",
         "(edits its message) Sorry, I could not process this button click"]),
+    "error_handler.py": ("errorhandlerbot.py", [
+        "bot > Alice: Use /bad_command to cause an error.",
+        "bot > Developer: An exception was raised while handling an update",
+        '"text": "/bad_command"',
+        "AttributeError: 'Bot' object has no attribute 'wrong_method_name'"]),
     "custom_webhook.py": ("customwebhookbot.py", [
         "To post a custom update, call http://127.0.0.1:",
         "server: 200 The bot is still running fine :)",
