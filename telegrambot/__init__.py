@@ -82,7 +82,7 @@ __all__ = [
 # submodules given as attributes on first use, as ``import telepot`` gave them:
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
-    "aio", "api", "bot", "callbackdata", "chatmember", "core", "deeplink", "delegate",
+    "aio", "api", "bot", "callbackdata", "chatmember", "conversation", "core", "deeplink", "delegate",
     "demo", "exception", "helper", "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing",
     "text", "transport", "webapp", "webhook",
 })

@@ -71,6 +71,15 @@ COUNTERPARTS = {
         "(edits its message) So far you've selected [1]. Choose the next item:",
         "bot > Alice: All clear!",
         "(edits its message) Sorry, I could not process this button click"]),
+    "conversation.py": ("conversationbot.py", [
+        "bot > Alice: Send /start to talk to me.", "Are you a boy or a girl?",
+        "That is not what I asked (we are at: gender)", "Gorgeous! (18 bytes.)",
+        "You seem a bit paranoid!", "Thank you! I hope we can talk again some day.",
+        "I bet you look great!", "Maybe I can visit you sometime!",
+        "Bye! I hope we can talk again some day."]),
+    "conversation2.py": ("conversationbot2.py", [
+        "Your age? Yes, I would love to hear about that!", "Until next time!",
+        "Favourite colour - Blue", "Most impressive skill - Juggling"]),
     "error_handler.py": ("errorhandlerbot.py", [
         "bot > Alice: Use /bad_command to cause an error.",
         "bot > Developer: An exception was raised while handling an update",

@@ -42,7 +42,9 @@ them imports threading, queue, socket, logging or a runtime module
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
 - :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries;
 - :mod:`telegrambot.core.callbackdata`: arbitrary callback data, sent as ids and put back
-  into what comes in.
+  into what comes in;
+- :mod:`telegrambot.core.conversation`: which step of a conversation a message is for,
+  and where a step leads.
 """
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "bounded",
     "callbackdata",
     "capture",
+    "conversation",
     "defaults",
     "delegation",
     "durable",
