@@ -2,7 +2,10 @@
 fallbacks, a timeout, nesting), the rules with no I/O and delegates over loopback; a
 conversation whose self.state is kept elsewhere resumes in a new delegate."""
 
+import importlib
 import json
+import os
+import sys
 import threading
 
 import pytest
@@ -298,4 +301,37 @@ def test_a_conversation_resumes_from_a_kept_state(emulator):
     alice.send("/back")
     alice.send("show")
     assert log.wait(6) == ("Dee,Eve", ["menu_again"])
+    bot.stop()
+
+
+def test_the_persistent_example_goes_on_after_a_restart(emulator, tmp_path):
+    """examples/persistent_conversation.py, stopped in the middle of a conversation and
+    started again on the same SQLite file: the same step, the same facts."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    "examples"))
+    try:
+        example = importlib.import_module("persistent_conversation")
+    finally:
+        sys.path.pop(0)
+    path = str(tmp_path / "conversations.sqlite")
+    bot = example.start(emulator.token, emulator.api_url, path)
+    alice = emulator.user("Alice")
+    for said, heard in [("/start", "Hi! My name is Doctor Botter. I will hold"),
+                        ("Age", "Your age? Yes"), ("40", "Age - 40"),
+                        ("Something else...", "please send me the category first"),
+                        ("Favourite tea", "Your favourite tea? Yes")]:
+        alice.send(said)
+        assert heard in alice.wait_for_message()["text"]
+    bot.stop()  # waiting for the answer about tea
+
+    bot = example.start(emulator.token, emulator.api_url, path)
+    alice.send("Earl Grey")
+    told = alice.wait_for_message()["text"]
+    assert "Age - 40\nFavourite tea - earl grey\n" in told, told
+    alice.send("Done")
+    assert "Until next time!" in alice.wait_for_message()["text"]
+    bot.stop()
+    bot = example.start(emulator.token, emulator.api_url, path)
+    alice.send("/start")
+    assert "You already told me your age, favourite tea." in alice.wait_for_message()["text"]
     bot.stop()

@@ -80,6 +80,16 @@ COUNTERPARTS = {
     "conversation2.py": ("conversationbot2.py", [
         "Your age? Yes, I would love to hear about that!", "Until next time!",
         "Favourite colour - Blue", "Most impressive skill - Juggling"]),
+    "nested_conversation.py": ("nestedconversationbot.py", [
+        "(edits its message) Please choose, whom to add.",
+        "Yourself:", "You: Name: Alice, Age: -", "Mother: Name: -, Age: 64",
+        "No information yet.", "bot > Alice: Okay, bye.",
+        "(answers) This menu is closed: send /start."]),
+    "persistent_conversation.py": ("persistentconversationbot.py", [
+        "I will hold a more complex conversation with you.",
+        "Your age? I already know the following about that: 32",
+        "This is what you already told me:", "Until next time!",
+        "You already told me your age."]),
     "error_handler.py": ("errorhandlerbot.py", [
         "bot > Alice: Use /bad_command to cause an error.",
         "bot > Developer: An exception was raised while handling an update",
