@@ -154,6 +154,7 @@ class Bot(BotBase, Methods):
         as ids, the objects put back into its result."""
         cache = self._callback_data
         assert cache is not None
+        self._endpoint.check(method, params)  # a wrong call keeps nothing
         cache.encode(method, params)
         result = self._send(method, params,
                             self._endpoint.call(method, params, api_kwargs, progress),

@@ -153,13 +153,19 @@ class Conversation:
     def on_callback_query(self, msg: Any) -> Any:
         return self.converse(msg)
 
+    def on_edited_chat_message(self, msg: Any) -> Any:
+        """An edited message moves the conversation only where a step takes it
+        (``flavor="edited_chat"``); else it is ignored, not :meth:`on_unmatched`."""
+        return self.converse(msg, unmatched=False)
+
     def on_unmatched(self, msg: Any) -> None:
         """A message no entry point, step or fallback takes. Override to answer it (a
         callback query should be answered); by default it is ignored."""
 
-    def converse(self, msg: Any) -> bool:
+    def converse(self, msg: Any, unmatched: bool = True) -> bool:
         """Hand ``msg`` to the step it is for and move the conversation; False if no step
-        took it. A delegate routes other flavors here by calling it."""
+        took it (then, with ``unmatched``, :meth:`on_unmatched` gets it). A delegate
+        routes other flavors here by calling it."""
         state = self.state
         stack = list(state.get(STATE_KEY) or ())
         if stack and expired(state.get(DEADLINE_KEY), time.time()):
@@ -169,7 +175,8 @@ class Conversation:
         routes = self._conversation_routes_cache
         found = pick(routes, stack, msg, self.allow_reentry)
         if found is None:
-            self.on_unmatched(msg)
+            if unmatched:
+                self.on_unmatched(msg)
             return False
         result = getattr(self, found.name)(msg)
         self._moved(advance(stack, result, entered=found.kind == "entry"))

@@ -342,4 +342,7 @@ def test_wrong_arguments_fail_at_construction(emulator):
         CallbackDataCache(4, store=object())
     bot = Bot(emulator.token, emulator.api_url, arbitrary_callback_data=5)
     assert bot.callback_data.maxsize == 5
+    with pytest.raises(TypeError, match="'chat_id' is required"):
+        bot.sendMessage(None, "x", reply_markup=keyboard("kept?"))
+    assert len(bot.callback_data) == 0  # a wrong call keeps nothing
     assert bot.callback_data.namespace == "callback_data:%d" % bot.id

@@ -263,6 +263,14 @@ def test_a_deadline_passed_is_found_by_the_next_message():
     assert log.lines == ["start", "late in waiting"] and talk.state == {}
     talk.end_conversation()
     assert talk.state == {}
+    # an edit is not an answer: no step takes it, and it is not "unmatched" either
+    unmatched = []
+    talk.on_unmatched = unmatched.append
+    talk.converse(text("/start"))
+    edited = text("my answer", edit_date=1)
+    assert talk.on_edited_chat_message(edited) is False and unmatched == []
+    assert talk.conversation == ["waiting"]
+    assert talk.on_chat_message(text("my answer")) and talk.conversation == []
 
 
 STATES = {}  # chat id -> self.state as JSON, as a store would keep it
