@@ -268,10 +268,11 @@ class DelegatorBot(SpeakerBot):
         user's delegate.
 
         The event is ``{flavor: {'source': ..., **data}}`` (``flavor`` starts with ``_``),
-        as the delegate's own :attr:`scheduler` makes them: its default router calls
+        as the delegate's own scheduler makes them: its default router calls
         ``on_<flavor>`` (``on__payload`` for ``'_payload'``). It goes through the bot's
-        scheduler, so a running loop hands it over on its thread, in turn with the
-        updates; returns the scheduler's event. Callable from any thread.
+        scheduler (a loop must be running), so the loop's handler takes it in turn with
+        the updates, never at the same time, and the delegate gets it on its own thread
+        in the order given; returns the scheduler's event. Callable from any thread.
 
         ``pattern`` is the index in ``delegation_patterns`` of the pattern whose delegate
         gets it; by default the one pattern made with ``pave_event_space``. Each new seed

@@ -17,7 +17,10 @@ Telegram sent, never as an error. The rules live in :mod:`telegrambot.core.callb
 
 Every button with ``callback_data`` goes through the cache while the feature is on,
 strings included: a string comes back as the same string. With the feature off nothing
-changes and nothing is paid.
+changes and nothing is paid. The objects are put back into the updates a bot's loops
+receive (polled, or fed by a webhook) and into what its methods return;
+:meth:`Bot.request <telegrambot.Bot.request>` sends its parameters as given, and an update
+handed to a handler some other way is left as it came.
 
 With a store (``CallbackDataCache(size, store=SQLiteStore(path))``) each keyboard is also
 written to the store's values (namespace ``callback_data``, at most ``size`` keyboards,
@@ -39,6 +42,7 @@ from .core.callbackdata import (
     decode_result,
     decode_update,
     encode_call,
+    keyboard_params,
     new_keyboard_id,
     split_id,
 )
@@ -66,6 +70,7 @@ class CallbackDataCache:
             raise TypeError("store must be a telegrambot.storage Store, not %r" % (store,))
         self.store = store
         self.namespace = namespace
+        keyboard_params("")  # the Bot API facts read now, not in the first call
         self._lock = threading.Lock()
         # callback query id -> its button's keyboard id, for drop(query)
         self._queries = LimitedDict(maxsize)

@@ -120,7 +120,7 @@ class Conversation:
     #: True: an entry point may restart a conversation that is running.
     allow_reentry = False
 
-    _conversation_routes_cache: List[Route]
+    _conversation_routes_cache: List[Route] = []  # a subclass gets its own
     state: Any
     scheduler: Any  # the delegate's (StandardEventMixin), if it has one
 
@@ -181,6 +181,19 @@ class Conversation:
         result = getattr(self, found.name)(msg)
         self._moved(advance(stack, result, entered=found.kind == "entry"))
         return True
+
+    def on_close(self, ex: BaseException) -> Any:
+        """Cancel the pending timeout event (it would start a delegate only to find
+        nothing to time out); a deadline kept in ``self.state`` is still found by the
+        next message."""
+        event, self._conversation_event = self._conversation_event, None
+        if event is not None:
+            try:
+                self.scheduler.cancel(event)
+            except (EventNotFound, AttributeError):
+                pass
+        close = getattr(super(), "on_close", None)
+        return close(ex) if close is not None else None
 
     # -- timing out ----------------------------------------------------------------------
 

@@ -232,6 +232,35 @@ def test_a_conversation_times_out_on_its_event(emulator):
     bot.stop()
 
 
+class Idle(Family):
+    conversation_timeout = 60
+
+    def on_close(self, ex):
+        pending = self._conversation_event
+        super().on_close(ex)
+        self.log.add(("closed", pending))
+
+
+def test_closing_cancels_the_pending_timeout_event(emulator):
+    """A delegate that closes (idle) mid-conversation takes its timeout event along: left
+    pending, it would start a delegate for nothing when it fires."""
+    from telegrambot.exception import EventNotFound
+
+    log = Recorder()
+    bot = DelegatorBot(emulator.token, [
+        pave_event_space()(per_chat_id(), create_open, Idle, log=log, timeout=0.2)],
+        api_url=emulator.api_url)
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("/start")
+    assert log.wait(1) == ("menu", [])
+    what, pending = log.wait(2)
+    assert what == "closed" and pending is not None
+    with pytest.raises(EventNotFound):
+        bot.scheduler.cancel(pending)  # cancelled already
+    bot.stop()
+
+
 def test_a_deadline_passed_is_found_by_the_next_message():
     """Without the event (a restart, a delegate with no scheduler), the next message finds
     the deadline passed: the timeout handlers run, then the message starts afresh."""

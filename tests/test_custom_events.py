@@ -78,7 +78,7 @@ def test_an_event_starts_the_delegate_when_none_is_alive(emulator):
     bot.stop()
 
 
-def test_events_and_updates_keep_their_order(emulator):
+def test_events_keep_their_order_and_their_delegate(emulator):
     log = Log()
     bot = DelegatorBot(emulator.token, [chat_pattern(log)], api_url=emulator.api_url)
     bot.message_loop()
@@ -87,10 +87,10 @@ def test_events_and_updates_keep_their_order(emulator):
     log.wait(2)
     for n in range(20):
         bot.deliver_event(dave.id, "_payload", {"payload": n})
+    items = log.wait(22)
+    assert [i[2] for i in items[2:22]] == list(range(20))  # in the order they were given
     dave.send("two")
-    items = log.wait(23)
-    assert [i[2] for i in items[2:22]] == list(range(20))
-    assert items[22][2] == "two"
+    assert log.wait(23)[22][2:] == ("two", items[2][3])  # the same delegate throughout
     bot.stop()
 
 
