@@ -185,6 +185,25 @@ def test_objects_come_back_in_callback_queries_and_results(emulator):
     bot.stop()
 
 
+def test_inline_results_carry_objects_too(emulator):
+    """answerInlineQuery's results keep their keyboards' data; a press on the inline
+    message a result became brings it back."""
+    bot = Bot(emulator.token, emulator.api_url, arbitrary_callback_data=True)
+    presses = start(bot, answer=False)
+    alice = emulator.user("Alice")
+    inline = alice.inline_query("tea")
+    bot.answerInlineQuery(inline["id"], [{
+        "type": "article", "id": "1", "title": "Tea",
+        "input_message_content": {"message_text": "Tea for two"},
+        "reply_markup": keyboard({"order": "tea", "cups": 2})}])
+    sent = emulator.answers[inline["id"]]["results"][0]["reply_markup"]
+    wire = sent["inline_keyboard"][0][0]["callback_data"]
+    assert isinstance(wire, str) and len(wire) < 64
+    alice.press("inline-message-1", wire)  # her press on the message the result became
+    assert presses.wait(1) == {"order": "tea", "cups": 2}
+    bot.stop()
+
+
 def test_evicted_and_foreign_data_arrive_as_invalid_callback_data(emulator):
     plain = Bot(emulator.token, emulator.api_url)  # the feature off: strings as they are
     alice = emulator.user("Alice")
