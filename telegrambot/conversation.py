@@ -46,7 +46,10 @@ restart. A delegate without a ``state`` attribute is given an empty dict.
 step: the methods marked :func:`on_timeout` are called with the state it was in, then it
 is over. The delegate's own scheduler (a delegate made under ``pave_event_space()``) sends
 the timeout as the event ``_conversation_timeout``; a message that comes after the
-deadline finds it passed in any case, so the timeout holds across a restart too.
+deadline finds it passed in any case, so the timeout holds across a restart too. A
+delegate that closes cancels its pending event (the next message still finds the deadline
+passed): give the delegate an idle ``timeout`` longer than ``conversation_timeout`` for
+:func:`on_timeout` methods to run on time.
 
 The rules (matching, the stack) are I/O-free in :mod:`telegrambot.core.conversation`.
 """
