@@ -18,9 +18,10 @@ Telegram sent, never as an error. The rules live in :mod:`telegrambot.core.callb
 Every button with ``callback_data`` goes through the cache while the feature is on,
 strings included: a string comes back as the same string. With the feature off nothing
 changes and nothing is paid. The objects are put back into the updates a bot's loops
-receive (polled, or fed by a webhook) and into what its methods return;
-:meth:`Bot.request <telegrambot.Bot.request>` sends its parameters as given, and an update
-handed to a handler some other way is left as it came.
+hand over (polled, or fed by a webhook), just before the handler, and into the messages
+its methods return. ``bot.getUpdates()`` called by hand gives the updates as they came
+(``bot.callback_data.decode_update(update)`` decodes one), and
+:meth:`Bot.request <telegrambot.Bot.request>` sends its parameters as given.
 
 With a store (``CallbackDataCache(size, store=SQLiteStore(path))``) each keyboard is also
 written to the store's values (namespace ``callback_data``, at most ``size`` keyboards,

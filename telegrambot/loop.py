@@ -161,6 +161,12 @@ class _Loop:
         self._lock = threading.Lock()  # one handler call at a time
         self._routes = Routes(bot, handle)
         self._pick = self._routes.pick
+        cache = getattr(bot, "_callback_data", None)
+        if cache is not None:
+            # arbitrary callback data: each update gets its objects back here, just before
+            # the handler (after a durable inbox kept it as it came); an instance attribute,
+            # so a bot without the feature pays nothing
+            self._dispatch = _decoding(cache.decode_update, self._dispatch)  # type: ignore[method-assign,assignment]
         self._durable = getattr(bot, "_durable", None)
         if self._durable is not None:  # with a store: track each update until it is done
             self._dispatch = self._dispatch_durable  # type: ignore[method-assign]
@@ -521,12 +527,6 @@ class Webhook(_Loop):
         on_error: Optional[ErrorHook] = None,
     ) -> None:
         super().__init__(bot, handle, on_error=on_error)
-        cache = getattr(bot, "_callback_data", None)
-        if cache is not None:
-            # arbitrary callback data: polled updates got their objects back in getUpdates;
-            # fed ones get them here, before the handler (an instance attribute: a bot
-            # without the feature pays nothing)
-            self._dispatch = _decoding(cache.decode_update, self._dispatch)  # type: ignore[method-assign,assignment]
         if source is None:
             source = queue.Queue(maxsize)
         elif not (

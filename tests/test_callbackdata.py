@@ -135,6 +135,9 @@ def test_decoding_updates_results_and_what_is_not_an_id():
     core.decode_result("sendMessage", result, lookup)
     assert result["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == ("a", 1)
     core.decode_result("sendMessage", True, lookup)
+    polled = [{"update_id": 1, "callback_query": {"id": "1", "data": "k0000000000000000"}}]
+    core.decode_result("getUpdates", polled, lookup)  # a loop decodes them, later
+    assert polled[0]["callback_query"]["data"] == "k0000000000000000"
 
 
 def test_keyboards_evict_the_least_recently_used():
@@ -289,6 +292,19 @@ def test_drop_forgets_the_keyboard_of_a_query(emulator):
     assert len(bot.callback_data) == 0
     bot.callback_data.drop({"id": "unknown"})  # nothing to drop: nothing happens
     bot.stop()
+
+
+def test_updates_polled_by_hand_come_as_they_came(emulator):
+    bot = Bot(emulator.token, emulator.api_url, arbitrary_callback_data=True)
+    alice = emulator.user("Alice")
+    bot.sendMessage(alice.id, "Pick", reply_markup=keyboard(("x", 1)))
+    alice.press(alice.wait_for_message(), "B0")
+    (update,) = bot.getUpdates(timeout=5)
+    wire = update["callback_query"]["data"]
+    assert isinstance(wire, str)  # as Telegram sent it: a store could keep it as it is
+    bot.callback_data.decode_update(update)
+    assert update["callback_query"]["data"] == ("x", 1)
+    bot.close_connections()
 
 
 def test_data_a_store_cannot_keep_fails_before_anything_is_sent(emulator):

@@ -15,8 +15,9 @@ What is here, with no I/O (the runtimes keep the cache, its lock and its store):
   ``results`` of answerInlineQuery, the ``result`` of answerWebAppQuery, ...);
 - :func:`encode_call`: a call's keyboards with their data replaced by ids, and the
   ``(keyboard id, values)`` to keep;
-- :func:`decode_update`, :func:`decode_result`: ids put back into an update, or into a
-  method's result (the message a send returns shows the objects it was given);
+- :func:`decode_update`, :func:`decode_result`: ids put back into an update (by a loop,
+  just before the handler), or into a method's result (the message a send returns shows
+  the objects it was given);
 - :class:`Keyboards`: the least-recently-used table of keyboard ids to values.
 
 https://core.telegram.org/bots/api#inlinekeyboardbutton
@@ -313,13 +314,12 @@ def decode_update(update: Any, lookup: Lookup) -> None:
 
 
 def decode_result(method: str, result: Any, lookup: Lookup) -> None:
-    """Put the objects back into a method's result, in place: each update of getUpdates,
-    the message (or messages) a call returns."""
+    """Put the objects back into a method's result, in place: the message (or messages) a
+    call returns. getUpdates' updates are left as they came: a loop decodes each one
+    just before its handler (:func:`decode_update`), after a store may have kept it."""
     if method == "getUpdates":
-        if isinstance(result, list):
-            for update in result:
-                decode_update(update, lookup)
-    elif isinstance(result, dict):
+        return
+    if isinstance(result, dict):
         if "reply_markup" in result:
             decode_markup(result, lookup)
     elif isinstance(result, list):
