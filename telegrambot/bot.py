@@ -159,8 +159,7 @@ class Bot(BotBase, Methods):
         result = self._send(method, params,
                             self._endpoint.call(method, params, api_kwargs, progress),
                             request_timeout)
-        cache.decode_result(method, result)
-        return result
+        return cache.decode_result(method, result)
 
     def request(
         self,

@@ -141,9 +141,10 @@ class CallbackDataCache:
             self._keyboards.add(keyboard_id, values)
         return values
 
-    def decode_update(self, update: Any) -> None:
-        """Put the objects back into an update (in place); never raises. The keyboard of
-        a callback query's button is remembered for :meth:`drop`."""
+    def decode_update(self, update: Any) -> Any:
+        """``update`` with its objects put back (a copy; the update itself if it has no
+        ids); never raises. The keyboard of a callback query's button is remembered for
+        :meth:`drop`."""
         try:
             query = update.get("callback_query") if isinstance(update, dict) else None
             if isinstance(query, dict):
@@ -151,17 +152,19 @@ class CallbackDataCache:
                 if parts is not None and isinstance(query.get("id"), str):
                     with self._lock:
                         self._queries[query["id"]] = parts[0]
-            decode_update(update, self.lookup)
+            return decode_update(update, self.lookup)
         except Exception:
             log.exception("callback data of update %s could not be decoded",
                           update.get("update_id") if isinstance(update, dict) else None)
+            return update
 
-    def decode_result(self, method: str, result: Any) -> None:
-        """Put the objects back into a method's result (in place); never raises."""
+    def decode_result(self, method: str, result: Any) -> Any:
+        """``result`` with its objects put back; never raises."""
         try:
-            decode_result(method, result, self.lookup)
+            return decode_result(method, result, self.lookup)
         except Exception:
             log.exception("callback data in the result of %s could not be decoded", method)
+            return result
 
     # -- housekeeping --------------------------------------------------------------------
 

@@ -352,10 +352,9 @@ class _Loop:
         return not self._ended.is_set()
 
 
-def _decoding(decode: Callable[[Any], None], dispatch: Callable[[Any], None]) -> Callable[[Any], None]:
+def _decoding(decode: Callable[[Any], Any], dispatch: Callable[[Any], None]) -> Callable[[Any], None]:
     def dispatch_decoded(update: Any) -> None:
-        decode(update)  # never raises
-        dispatch(update)
+        dispatch(decode(update))  # decode never raises, nor changes the update it is given
 
     return dispatch_decoded
 

@@ -2,6 +2,7 @@
 in the updates a bot receives (polled or fed), InvalidCallbackData for what is gone, and
 keyboards kept in a store surviving a restart."""
 
+import copy
 import queue
 import threading
 
@@ -118,26 +119,33 @@ def test_decoding_updates_results_and_what_is_not_an_id():
     update = {"update_id": 1, "callback_query": {
         "id": "1", "data": "k0000000000000000",
         "message": {"message_id": 5, "reply_markup": keyboard("k0000000000000002", "zzz")}}}
-    core.decode_update(update, lookup)
-    query = update["callback_query"]
-    assert query["data"] == ("a", 1)
+    as_it_came = copy.deepcopy(update)
+    decoded = core.decode_update(update, lookup)
+    assert update == as_it_came  # a copy: what a store keeps stays the JSON that came
+    query = decoded["callback_query"]
+    assert query["data"] == ("a", 1) and query["id"] == "1"
     buttons = query["message"]["reply_markup"]["inline_keyboard"][0]
     assert [b["callback_data"] for b in buttons] == ["plain", InvalidCallbackData("zzz")]
+    # decoding the update again gives the same objects, not data decoded twice
+    assert core.decode_update(update, lookup) == decoded
     for data in ("k0000000000000009", "k00000000000000001", "k0000000000000001x",
                  "unknownkeyboard00", "", "k000000000000000\u0661"):
         assert core.decode_data(data, lookup) == InvalidCallbackData(data)
     assert core.decode_data(("already", "decoded"), lookup) == ("already", "decoded")
+    # nothing to decode: the very same object, no copy
+    plain = {"update_id": 2, "message": {"message_id": 1, "text": "hi"}}
+    assert core.decode_update(plain, lookup) is plain
     # broken updates are left alone
     for broken in (None, [], {"callback_query": "x"}, {"message": {"reply_markup": "x"}},
                    {"message": {"reply_markup": {"inline_keyboard": ["x", [1]]}}}):
-        core.decode_update(broken, lookup)
+        assert core.decode_update(broken, lookup) is broken
     result = {"message_id": 1, "reply_markup": keyboard("k0000000000000000")}
-    core.decode_result("sendMessage", result, lookup)
-    assert result["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == ("a", 1)
-    core.decode_result("sendMessage", True, lookup)
+    decoded = core.decode_result("sendMessage", result, lookup)
+    assert decoded["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == ("a", 1)
+    assert core.decode_result("sendMessage", True, lookup) is True
+    assert core.decode_result("sendMediaGroup", [result], lookup) == [decoded]
     polled = [{"update_id": 1, "callback_query": {"id": "1", "data": "k0000000000000000"}}]
-    core.decode_result("getUpdates", polled, lookup)  # a loop decodes them, later
-    assert polled[0]["callback_query"]["data"] == "k0000000000000000"
+    assert core.decode_result("getUpdates", polled, lookup) is polled  # a loop decodes them
 
 
 def test_keyboards_evict_the_least_recently_used():
@@ -302,8 +310,7 @@ def test_updates_polled_by_hand_come_as_they_came(emulator):
     (update,) = bot.getUpdates(timeout=5)
     wire = update["callback_query"]["data"]
     assert isinstance(wire, str)  # as Telegram sent it: a store could keep it as it is
-    bot.callback_data.decode_update(update)
-    assert update["callback_query"]["data"] == ("x", 1)
+    assert bot.callback_data.decode_update(update)["callback_query"]["data"] == ("x", 1)
     bot.close_connections()
 
 

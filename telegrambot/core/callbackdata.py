@@ -265,6 +265,10 @@ def encode_call(method: str, params: Dict[str, Any],
 
 
 # ---------------------------------------------------------------- incoming
+#
+# Decoding never changes what it is given: an object with something decoded is a copy
+# (along the path to the change only), so an update a store keeps, or hands back again,
+# stays the JSON that came.
 
 
 def decode_data(data: Any, lookup: Lookup) -> Any:
@@ -280,49 +284,70 @@ def decode_data(data: Any, lookup: Lookup) -> Any:
     return InvalidCallbackData(data)
 
 
-def decode_markup(message: Dict[str, Any], lookup: Lookup) -> None:
-    """Put the objects back into the callback buttons of a message's inline keyboard, in
-    place."""
+def decode_markup(message: Dict[str, Any], lookup: Lookup) -> Dict[str, Any]:
+    """``message`` with the objects put back into the callback buttons of its inline
+    keyboard (a copy), or ``message`` itself if it has none."""
     markup = message.get("reply_markup")
-    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(markup, dict):
+        return message
+    rows = markup.get("inline_keyboard")
     if not isinstance(rows, list):
-        return
+        return message
+    new_rows = []
+    changed = False
     for row in rows:
         if isinstance(row, list):
+            new_row = []
             for button in row:
                 if isinstance(button, dict) and "callback_data" in button:
-                    button["callback_data"] = decode_data(button["callback_data"], lookup)
+                    button = dict(button, callback_data=decode_data(button["callback_data"], lookup))
+                    changed = True
+                new_row.append(button)
+            row = new_row
+        new_rows.append(row)
+    if not changed:
+        return message
+    return dict(message, reply_markup=dict(markup, inline_keyboard=new_rows))
 
 
-def decode_update(update: Any, lookup: Lookup) -> None:
-    """Put the objects back into an update, in place: the ``data`` of a callback query,
-    the buttons of its message, and the buttons of any message the update carries.
-    Anything of another shape is left as it is (never raises on a broken update)."""
+def decode_update(update: Any, lookup: Lookup) -> Any:
+    """``update`` with the objects put back (a copy): the ``data`` of a callback query,
+    the buttons of its message, and the buttons of any message the update carries; the
+    update itself if there is nothing to decode. Anything of another shape is left as it
+    is (never raises on a broken update)."""
     if not isinstance(update, dict):
-        return
+        return update
+    changes: Dict[str, Any] = {}
     for key, obj in update.items():
         if not isinstance(obj, dict):
             continue
         if key == "callback_query":
+            new = obj
             if "data" in obj:
-                obj["data"] = decode_data(obj["data"], lookup)
+                new = dict(obj, data=decode_data(obj["data"], lookup))
             message = obj.get("message")
             if isinstance(message, dict) and "reply_markup" in message:
-                decode_markup(message, lookup)
+                decoded = decode_markup(message, lookup)
+                if decoded is not message:
+                    new = dict(new, message=decoded)
+            if new is not obj:
+                changes[key] = new
         elif "reply_markup" in obj:
-            decode_markup(obj, lookup)
+            decoded = decode_markup(obj, lookup)
+            if decoded is not obj:
+                changes[key] = decoded
+    return dict(update, **changes) if changes else update
 
 
-def decode_result(method: str, result: Any, lookup: Lookup) -> None:
-    """Put the objects back into a method's result, in place: the message (or messages) a
-    call returns. getUpdates' updates are left as they came: a loop decodes each one
-    just before its handler (:func:`decode_update`), after a store may have kept it."""
+def decode_result(method: str, result: Any, lookup: Lookup) -> Any:
+    """``result`` with the objects put back into the message (or messages) a call
+    returns. getUpdates' updates are left as they came: a loop decodes each one just
+    before its handler (:func:`decode_update`), after a store may have kept it."""
     if method == "getUpdates":
-        return
+        return result
     if isinstance(result, dict):
-        if "reply_markup" in result:
-            decode_markup(result, lookup)
-    elif isinstance(result, list):
-        for item in result:
-            if isinstance(item, dict) and "reply_markup" in item:
-                decode_markup(item, lookup)
+        return decode_markup(result, lookup) if "reply_markup" in result else result
+    if isinstance(result, list):
+        return [decode_markup(item, lookup) if isinstance(item, dict) and "reply_markup" in item
+                else item for item in result]
+    return result
