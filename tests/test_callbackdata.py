@@ -388,3 +388,37 @@ def test_wrong_arguments_fail_at_construction(emulator):
         bot.sendMessage(None, "x", reply_markup=keyboard("kept?"))
     assert len(bot.callback_data) == 0  # a wrong call keeps nothing
     assert bot.callback_data.namespace == "callback_data:%d" % bot.id
+
+
+def test_a_delegate_sends_and_gets_objects(emulator):
+    """DelegatorBot takes the option too: a chat's delegate sends objects through its
+    sender and its on_callback_query gets them back."""
+    from telegrambot import DelegatorBot
+    from telegrambot.delegate import (
+        create_open,
+        include_callback_query_chat_id,
+        pave_event_space,
+        per_chat_id,
+    )
+    from telegrambot.helper import ChatHandler
+
+    got = queue.Queue()
+
+    class Shop(ChatHandler):
+        def on_chat_message(self, msg):
+            self.sender.sendMessage("Buy?", reply_markup=keyboard({"sku": 7, "qty": 2}))
+
+        def on_callback_query(self, msg):
+            self.bot.answerCallbackQuery(msg["id"])
+            got.put((self.chat_id, msg["data"]))
+
+    bot = DelegatorBot(emulator.token, [
+        include_callback_query_chat_id(pave_event_space())(
+            per_chat_id(), create_open, Shop, timeout=10)],
+        api_url=emulator.api_url, arbitrary_callback_data=True)
+    bot.message_loop()
+    alice = emulator.user("Alice")
+    alice.send("hi")
+    alice.press(alice.wait_for_message(), "B0")
+    assert got.get(timeout=5) == (alice.id, {"sku": 7, "qty": 2})
+    bot.stop()
