@@ -40,10 +40,10 @@ class StoredState:
     """A delegate whose ``self.state`` lives in ``store`` under its chat's state key."""
 
     def __init__(self, seed_tuple, store, **kwargs):
+        super().__init__(seed_tuple, **kwargs)
         self.store, self.key = store, state_key("chat", seed_tuple[2])
         record = store.load(self.key)
         self.state = record.data if record is not None else {}
-        super().__init__(seed_tuple, **kwargs)
 
     def on_message(self, msg):
         try:
