@@ -34,9 +34,9 @@ def keyboard(numbers):
 
 class ListBot(telegrambot.Bot):
     def __init__(self, token, api_url, path):
-        self.store = SQLiteStore(path)
+        self.db = SQLiteStore(path)
         super().__init__(token, api_url,
-                         arbitrary_callback_data=CallbackDataCache(1024, store=self.store))
+                         arbitrary_callback_data=CallbackDataCache(1024, store=self.db))
 
     def on_chat_message(self, msg):
         chat_id = msg["chat"]["id"]
@@ -64,7 +64,7 @@ class ListBot(telegrambot.Bot):
 
     def stop(self, timeout=2.0):
         super().stop(timeout)
-        self.store.close()
+        self.db.close()
 
 
 def start(token, api_url, path="arbitrary_callback_data.sqlite"):

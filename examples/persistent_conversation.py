@@ -41,7 +41,7 @@ class StoredState:
 
     def __init__(self, seed_tuple, store, **kwargs):
         super().__init__(seed_tuple, **kwargs)
-        self.store, self.key = store, state_key("chat", seed_tuple[2])
+        self.db, self.key = store, state_key("chat", seed_tuple[2])
         record = store.load(self.key)
         self.state = record.data if record is not None else {}
 
@@ -49,7 +49,7 @@ class StoredState:
         try:
             return super().on_message(msg)
         finally:
-            self.store.save(self.key, self.state)  # durable when it returns
+            self.db.save(self.key, self.state)  # durable when it returns
 
 
 class Doctor(StoredState, Conversation, ChatHandler):
@@ -110,15 +110,15 @@ class Doctor(StoredState, Conversation, ChatHandler):
 
 class DoctorBot(DelegatorBot):
     def __init__(self, token, api_url, path):
-        self.store = SQLiteStore(path)
+        self.db = SQLiteStore(path)
         super().__init__(token, [
             pave_event_space()(per_chat_id(types=["private"]), create_open, Doctor,
-                               store=self.store, timeout=900),
+                               store=self.db, timeout=900),
         ], api_url=api_url, rate_limiter=True)
 
     def stop(self, timeout=2.0):
         super().stop(timeout)
-        self.store.close()
+        self.db.close()
 
 
 def start(token, api_url, path="persistent_conversation.sqlite"):

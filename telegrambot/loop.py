@@ -352,9 +352,10 @@ class _Loop:
         return not self._ended.is_set()
 
 
-def _decoding(decode: Callable[[Any], Any], dispatch: Callable[[Any], None]) -> Callable[[Any], None]:
-    def dispatch_decoded(update: Any) -> None:
-        dispatch(decode(update))  # decode never raises, nor changes the update it is given
+def _decoding(decode: Callable[[Any], Any], dispatch: Callable[..., None]) -> Callable[..., None]:
+    def dispatch_decoded(update: Any, *args: Any, **kwargs: Any) -> None:
+        # decode never raises, nor changes the update it is given (a store keeps that one)
+        dispatch(decode(update), *args, **kwargs)
 
     return dispatch_decoded
 
