@@ -2,25 +2,23 @@
 
 ``/start`` sends five buttons, 1 to 5, each carrying a tuple ``(number, numbers so far)``
 as its ``callback_data``; a press appends the number and edits the message with the list
-and five new buttons. With ``Bot(arbitrary_callback_data=...)`` the library keeps each
+and five new buttons. With ``Bot(arbitrary_callback_data=True)`` the library keeps each
 keyboard's objects and sends short ids to Telegram (whose limit is 64 bytes of text), and
-a press brings the object back as ``query["data"]``. The keyboards live in an SQLite file
-too (``arbitrary_callback_data.sqlite``), so buttons sent before a restart still work.
+a press brings the object back as ``query["data"]``. With ``--store FILE`` the keyboards
+are kept in that SQLite file too, so buttons sent before a restart still work.
 ``/clear`` forgets every keyboard: a button pressed after that brings an
 ``InvalidCallbackData``, and the bot says so. The counterpart of python-telegram-bot's
-arbitrarycallbackdatabot.py.
+arbitrarycallbackdatabot.py::
+
+    python examples/arbitrary_callback_data.py TOKEN --store keyboards.db
 """
 
-import os
 import sys
-import tempfile
 
 from _common import main
 
 import telegrambot
 from telegrambot import InvalidCallbackData
-from telegrambot.callbackdata import CallbackDataCache
-from telegrambot.storage import SQLiteStore
 
 HELP = ("Use /start to test this bot. Use /clear to clear the stored data so that you can "
         "see what happens if the button data is not available.")
@@ -33,11 +31,6 @@ def keyboard(numbers):
 
 
 class ListBot(telegrambot.Bot):
-    def __init__(self, token, api_url, path):
-        self.db = SQLiteStore(path)
-        super().__init__(token, api_url,
-                         arbitrary_callback_data=CallbackDataCache(1024, store=self.db))
-
     def on_chat_message(self, msg):
         chat_id = msg["chat"]["id"]
         command = msg.get("text", "").split(maxsplit=1)[0:1]
@@ -57,18 +50,14 @@ class ListBot(telegrambot.Bot):
                                         "Please send /start to get a new keyboard.")
             return
         number, numbers = query["data"]  # the tuple the button was given
-        numbers = numbers + [number]  # a JSON store gives a list back, as it keeps tuples
+        numbers = numbers + [number]  # a new list: the old buttons keep theirs
         self.editMessageText(where, "So far you've selected %s. Choose the next item:" % numbers,
                              reply_markup=keyboard(numbers))
         self.callback_data.drop(query)  # the old buttons are gone from the message
 
-    def stop(self, timeout=2.0):
-        super().stop(timeout)
-        self.db.close()
 
-
-def start(token, api_url, path="arbitrary_callback_data.sqlite"):
-    bot = ListBot(token, api_url, path)
+def start(token, api_url, store=None):
+    bot = ListBot(token, api_url, store=store, arbitrary_callback_data=True)
     bot.message_loop()
     return bot
 
@@ -96,11 +85,4 @@ def scenario(talk):
 
 
 if __name__ == "__main__":
-    if "--emulate" in sys.argv:  # keep the emulated run's keyboards out of the working folder
-        folder = tempfile.mkdtemp()
-        _start = start
-
-        def start(token, api_url):  # noqa: F811
-            return _start(token, api_url, os.path.join(folder, "keyboards.sqlite"))
-
     sys.exit(main(start, scenario, __doc__))

@@ -54,10 +54,11 @@ class Bot(BotBase, Methods):
         network errors. Off by default.
     :param arbitrary_callback_data: let an inline button's ``callback_data`` be any
         object (:mod:`telegrambot.callbackdata`): True keeps the data of the last 1024
-        keyboards sent, an int that many, or give a
-        :class:`~telegrambot.callbackdata.CallbackDataCache` (one with a store keeps
-        them across restarts). Incoming callback queries then carry the object again, or
-        an :class:`~telegrambot.core.callbackdata.InvalidCallbackData`. Off by default.
+        keyboards sent, an int that many (in the bot's ``store`` too, if it has one, so
+        buttons work after a restart), or give a
+        :class:`~telegrambot.callbackdata.CallbackDataCache` of your own. Incoming
+        callback queries then carry the object again, or an
+        :class:`~telegrambot.core.callbackdata.InvalidCallbackData`. Off by default.
     :param transport: what moves the bot's requests: an object with the methods of
         :class:`telegrambot.transport.Transport`. Default: a
         :class:`~telegrambot.transport.Urllib3Transport` made with ``transport_options``.
@@ -95,7 +96,8 @@ class Bot(BotBase, Methods):
         if arbitrary_callback_data is not False:
             from .callbackdata import make_cache
 
-            self._callback_data = make_cache(arbitrary_callback_data, bot_id=self.id)
+            # with a store, the keyboards are kept there too (a cache given keeps its own)
+            self._callback_data = make_cache(arbitrary_callback_data, self._store, self.id)
 
     @property
     def callback_data(self) -> Optional["CallbackDataCache"]:

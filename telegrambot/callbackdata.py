@@ -23,10 +23,11 @@ its methods return. ``bot.getUpdates()`` called by hand gives the updates as the
 (``bot.callback_data.decode_update(update)`` decodes one), and
 :meth:`Bot.request <telegrambot.Bot.request>` sends its parameters as given.
 
-With a store (``CallbackDataCache(size, store=SQLiteStore(path))``) each keyboard is also
-written to the store's values (namespace ``callback_data``, at most ``size`` keyboards,
-the least recently written going first) before the message is sent, so buttons still
-work after a restart. A store keeps JSON: data that is not JSON then fails at the call
+With a store (``Bot(token, store=SQLiteStore(path), arbitrary_callback_data=True)``, or
+``CallbackDataCache(size, store=...)``) each keyboard is also written to the store's values
+(namespace ``callback_data:<bot id>``, at most ``size`` keyboards, the least recently
+written going first) before the message is sent, so buttons still work after a restart.
+A store keeps JSON: data that is not JSON then fails at the call
 that sends the button (:class:`~telegrambot.storage.UnstorableValue`, nothing sent), and
 data read back from the store comes as JSON gives it (a tuple as a list).
 """

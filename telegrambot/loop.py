@@ -161,15 +161,15 @@ class _Loop:
         self._lock = threading.Lock()  # one handler call at a time
         self._routes = Routes(bot, handle)
         self._pick = self._routes.pick
+        self._durable = getattr(bot, "_durable", None)
+        if self._durable is not None:  # with a store: track each update until it is done
+            self._dispatch = self._dispatch_durable  # type: ignore[method-assign]
         cache = getattr(bot, "_callback_data", None)
         if cache is not None:
             # arbitrary callback data: each update gets its objects back here, just before
             # the handler (after a durable inbox kept it as it came); an instance attribute,
             # so a bot without the feature pays nothing
             self._dispatch = _decoding(cache.decode_update, self._dispatch)  # type: ignore[method-assign,assignment]
-        self._durable = getattr(bot, "_durable", None)
-        if self._durable is not None:  # with a store: track each update until it is done
-            self._dispatch = self._dispatch_durable  # type: ignore[method-assign]
 
     # -- handling
 

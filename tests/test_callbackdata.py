@@ -422,3 +422,30 @@ def test_a_delegate_sends_and_gets_objects(emulator):
     alice.press(alice.wait_for_message(), "B0")
     assert got.get(timeout=5) == (alice.id, {"sku": 7, "qty": 2})
     bot.stop()
+
+
+def test_a_bot_with_a_store_keeps_its_keyboards_there(emulator, tmp_path):
+    """Bot(store=..., arbitrary_callback_data=True): the keyboards go into the bot's store
+    (under the bot's own namespace), updates stay JSON in its durable inbox, and a new bot
+    on the same file still knows the buttons."""
+    path = str(tmp_path / "bot.db")
+    store = SQLiteStore(path)
+    bot = Bot(emulator.token, emulator.api_url, store=store, arbitrary_callback_data=True)
+    assert bot.callback_data.store is store
+    presses = start(bot)
+    alice = emulator.user("Alice")
+    bot.sendMessage(alice.id, "Pick", reply_markup=keyboard({"a": [1, 2]}, "b"))
+    menu = alice.wait_for_message()
+    alice.press(menu, "B0")
+    assert presses.wait(1) == {"a": [1, 2]}
+    assert len(store.kv_items("callback_data:%d" % bot.id)) == 1
+    bot.stop()
+    store.close()
+
+    store = SQLiteStore(path)
+    bot = Bot(emulator.token, emulator.api_url, store=store, arbitrary_callback_data=True)
+    presses = start(bot)
+    alice.press(menu, "B1")
+    assert presses.wait(1) == "b"
+    bot.stop()
+    store.close()

@@ -3,7 +3,6 @@ fallbacks, a timeout, nesting), the rules with no I/O and delegates over loopbac
 conversation whose self.state is kept elsewhere resumes in a new delegate."""
 
 import importlib
-import json
 import os
 import sys
 import threading
@@ -178,11 +177,11 @@ class Family(Conversation, ChatHandler):
         self.say("unmatched")
 
 
-def family_bot(emulator, log, cls=Family, **kwargs):
+def family_bot(emulator, log, cls=Family, store=None):
     bot = DelegatorBot(emulator.token, [
         include_callback_query_chat_id(pave_event_space())(
-            per_chat_id(), create_open, cls, log=log, timeout=30, **kwargs),
-    ], api_url=emulator.api_url)
+            per_chat_id(), create_open, cls, log=log, timeout=30),
+    ], api_url=emulator.api_url, store=store)
     bot.message_loop()
     return bot
 
@@ -302,26 +301,15 @@ def test_a_deadline_passed_is_found_by_the_next_message():
     assert talk.on_chat_message(text("my answer")) and talk.conversation == []
 
 
-STATES = {}  # chat id -> self.state as JSON, as a store would keep it
+def test_a_nested_conversation_resumes_after_a_restart(emulator, tmp_path):
+    """Where a conversation stands is in self.state, which the bot's store keeps: a new
+    bot on the same file goes on at the same level and state."""
+    from telegrambot.storage import SQLiteStore
 
-
-class Kept(Family):
-    """self.state read from and written back to STATES, standing in for a store."""
-
-    def __init__(self, seed_tuple, log, **kwargs):
-        self.state = json.loads(STATES.get(seed_tuple[2], "{}"))
-        super().__init__(seed_tuple, log, **kwargs)
-
-    def converse(self, msg):
-        try:
-            return super().converse(msg)
-        finally:
-            STATES[self.chat_id] = json.dumps(self.state)
-
-
-def test_a_conversation_resumes_from_a_kept_state(emulator):
+    path = str(tmp_path / "bot.db")
     log = Recorder()
-    bot = family_bot(emulator, log, Kept)
+    store = SQLiteStore(path)
+    bot = family_bot(emulator, log, store=store)
     alice = emulator.user("Alice")
     alice.send("/start")
     bot.sendMessage(alice.id, "Menu", reply_markup={"inline_keyboard": [[
@@ -329,21 +317,25 @@ def test_a_conversation_resumes_from_a_kept_state(emulator):
     alice.press(alice.wait_for_message(), "Add")
     alice.send("Dee")
     assert log.wait(3) == ("got Dee", ["menu", "typing"])
-    bot.stop()  # every delegate ends: what is left is the kept state
-    assert json.loads(STATES[alice.id])["conversation"] == ["menu", "typing"]
+    bot.stop()
+    store.close()
 
-    bot = family_bot(emulator, log, Kept)  # "after a restart"
+    store = SQLiteStore(path)  # "after a restart"
+    bot = family_bot(emulator, log, store=store)
     alice.send("Eve")
     assert log.wait(4) == ("got Eve", ["menu", "typing"])
     alice.send("/back")
     alice.send("show")
     assert log.wait(6) == ("Dee,Eve", ["menu_again"])
     bot.stop()
+    store.close()
 
 
 def test_the_persistent_example_goes_on_after_a_restart(emulator, tmp_path):
     """examples/persistent_conversation.py, stopped in the middle of a conversation and
     started again on the same SQLite file: the same step, the same facts."""
+    from telegrambot.storage import SQLiteStore
+
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                     "examples"))
     try:
@@ -351,7 +343,12 @@ def test_the_persistent_example_goes_on_after_a_restart(emulator, tmp_path):
     finally:
         sys.path.pop(0)
     path = str(tmp_path / "conversations.sqlite")
-    bot = example.start(emulator.token, emulator.api_url, path)
+
+    def run():
+        store = SQLiteStore(path)
+        return store, example.start(emulator.token, emulator.api_url, store=store)
+
+    store, bot = run()
     alice = emulator.user("Alice")
     for said, heard in [("/start", "Hi! My name is Doctor Botter. I will hold"),
                         ("Age", "Your age? Yes"), ("40", "Age - 40"),
@@ -360,15 +357,18 @@ def test_the_persistent_example_goes_on_after_a_restart(emulator, tmp_path):
         alice.send(said)
         assert heard in alice.wait_for_message()["text"]
     bot.stop()  # waiting for the answer about tea
+    store.close()
 
-    bot = example.start(emulator.token, emulator.api_url, path)
+    store, bot = run()
     alice.send("Earl Grey")
     told = alice.wait_for_message()["text"]
     assert "Age - 40\nFavourite tea - earl grey\n" in told, told
     alice.send("Done")
     assert "Until next time!" in alice.wait_for_message()["text"]
     bot.stop()
-    bot = example.start(emulator.token, emulator.api_url, path)
+    store.close()
+    store, bot = run()
     alice.send("/start")
     assert "You already told me your age, favourite tea." in alice.wait_for_message()["text"]
     bot.stop()
+    store.close()
