@@ -30,6 +30,10 @@ written going first) before the message is sent, so buttons still work after a r
 A store keeps JSON: data that is not JSON then fails at the call
 that sends the button (:class:`~telegrambot.storage.UnstorableValue`, nothing sent), and
 data read back from the store comes as JSON gives it (a tuple as a list).
+
+The threaded :class:`~telegrambot.Bot` and :class:`~telegrambot.DelegatorBot` take
+``arbitrary_callback_data``; the asyncio runtime's bot does not yet (the rules in
+:mod:`telegrambot.core.callbackdata` are ready for it).
 """
 
 import logging
