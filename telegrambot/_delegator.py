@@ -272,7 +272,9 @@ class DelegatorBot(SpeakerBot):
         ``on_<flavor>`` (``on__payload`` for ``'_payload'``). It goes through the bot's
         scheduler (a loop must be running), so the loop's handler takes it in turn with
         the updates, never at the same time, and the delegate gets it on its own thread
-        in the order given; returns the scheduler's event. Callable from any thread.
+        in the order given; returns the scheduler's event. Callable from any thread. With
+        the bot's store, an event with JSON data is stored before this returns, and
+        delivered after a restart if the process ended first.
 
         ``pattern`` is the index in ``delegation_patterns`` of the pattern whose delegate
         gets it; by default the one pattern made with ``pave_event_space``. Each new seed
@@ -306,7 +308,9 @@ class DelegatorBot(SpeakerBot):
         if data is not None and not isinstance(data, dict):
             raise TypeError("deliver_event: data must be a dict, not %s" % type(data).__name__)
         event = StandardEventScheduler(self.scheduler, space, seed).make_event_data(flavor, data or {})
-        return self.scheduler.event_now(event)
+        # event_later(0), not event_now: with a store, an event with JSON data is stored
+        # before this returns (an endpoint that answers after it loses nothing to a crash)
+        return self.scheduler.event_later(0, event)
 
     # -- handling ------------------------------------------------------------------------
 

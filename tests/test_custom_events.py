@@ -131,3 +131,30 @@ def test_which_pattern_and_bad_arguments(emulator):
     assert log.wait(2)[1][:3] == ("payload", erin.id, "to the chat's")
     assert users.items == ["to the user's delegate"]  # the chat's event went to the chat only
     both.stop()
+
+
+def test_with_a_store_an_event_outlives_the_process(emulator, tmp_path):
+    """deliver_event with the bot's store: stored before it returns, so an event the
+    process could not hand over (here: no loop ran at all) reaches the delegate after a
+    restart."""
+    from telegrambot.storage import SQLiteStore
+
+    path = str(tmp_path / "bot.db")
+    log = Log()
+    # one pattern for both bots: a new process numbers its event spaces afresh, in the
+    # order its patterns are made, as this one did; in one process a new pattern would
+    # get a new number
+    pattern = chat_pattern(log)
+    frank = emulator.user("Frank")
+    store = SQLiteStore(path)
+    bot = DelegatorBot(emulator.token, [pattern], api_url=emulator.api_url, store=store)
+    bot.deliver_event(frank.id, "_payload", {"payload": "kept"})
+    store.close()  # the process ends before any loop ran
+
+    store = SQLiteStore(path)
+    bot = DelegatorBot(emulator.token, [pattern], api_url=emulator.api_url, store=store)
+    bot.message_loop()
+    opened, payload = log.wait(2)
+    assert opened[:2] == ("open", frank.id) and payload[:3] == ("payload", frank.id, "kept")
+    bot.stop()
+    store.close()
