@@ -8,9 +8,9 @@ endpoints of its own:
 - ``/healthcheck`` says the bot is running;
 - ``/submitpayload?user_id=<id>&payload=<text>`` is a custom update: something that is
   not Telegram's (a form, another service's callback) for one user. It goes to that
-  user's delegate as an event (``DelegatorBot.deliver_event``), handled on the loop's
-  thread in turn with the updates; the delegate keeps the user's payloads and reports
-  each to the admin chat.
+  user's delegate as an event (``DelegatorBot.deliver_event``), taken in turn with the
+  updates; the delegate keeps the user's payloads in its ``self.state`` and reports each
+  to the admin chat.
 
 Each user's chat has a :class:`~telegrambot.helper.ChatHandler`; ``/start`` tells how to
 reach the endpoints. Only users who started the bot may be sent payloads: a user id from
@@ -52,7 +52,6 @@ class UserChat(ChatHandler):
     def __init__(self, seed_tuple, url, admin_chat_id, **kwargs):
         super().__init__(seed_tuple, **kwargs)
         self.url, self.admin_chat_id = url, admin_chat_id
-        self.payloads = []
         self.bot.known_users.add(self.chat_id)
 
     def on_chat_message(self, msg):
@@ -65,9 +64,10 @@ class UserChat(ChatHandler):
                 parse_mode="HTML")
 
     def on__payload(self, event):  # DelegatorBot.deliver_event(chat_id, "_payload", ...)
-        self.payloads.append(telegrambot.peel(event)["payload"])
+        payloads = self.state.setdefault("payloads", [])  # kept by the bot's store, if any
+        payloads.append(telegrambot.peel(event)["payload"])
         user = self.bot.getChat(self.chat_id)
-        listed = "\n".join("\u2022 <code>%s</code>" % html.escape(p) for p in self.payloads)
+        listed = "\n".join("\u2022 <code>%s</code>" % html.escape(p) for p in payloads)
         self.bot.sendMessage(
             self.admin_chat_id,
             '<a href="tg://user?id=%d">%s</a> has sent a new payload. So far they have sent '
