@@ -12,10 +12,15 @@ which runs its bot until the ``asyncio.Event`` ``stopped`` is set, and passes
                                                # `python -m telegrambot emulator`
     python examples/echo.py --emulate          # scripted user on the embedded emulator:
                                                # prints the transcript, exit 0 if all went well
+    python examples/counter.py --store bot.db ...  # keep its state in an SQLite file, so a
+                                               # restart continues (the examples whose
+                                               # start() takes ``store``)
 """
 
 import argparse
 import asyncio
+import functools
+import inspect
 import logging
 import os
 import threading
@@ -26,6 +31,24 @@ from telegrambot.api import DEFAULT_API_URL
 from telegrambot.demo import Conversation, run_scripted
 
 __all__ = ["main", "Conversation", "in_event_loop"]
+
+
+class _Closing:
+    """A bot whose stop() also closes its store."""
+
+    def __init__(self, bot: Any, store: Any) -> None:
+        self.bot = bot
+        self.store = store
+
+    def stop(self) -> None:
+        try:
+            self.bot.stop()
+        finally:
+            self.store.close()
+
+
+def _closing(start: Callable[..., Any], store: Any, token: str, api_url: str) -> _Closing:
+    return _Closing(start(token, api_url, store=store), store)
 
 
 def main(
@@ -44,22 +67,42 @@ def main(
     parser.add_argument("--emulate", action="store_true",
                         help="run against the embedded emulator with a scripted user, "
                              "print the conversation and exit (0: the bot behaved)")
+    keeps_state = "store" in inspect.signature(start).parameters
+    if keeps_state:
+        parser.add_argument("--store", metavar="FILE",
+                            help="keep updates, states and events in this SQLite file, so the "
+                                 "bot continues where it was after a restart")
     args = parser.parse_args(argv)
-    if args.emulate:
-        return run_scripted(start, scenario)
-    if not args.token:
-        parser.error("give the bot token as an argument or in TELEGRAM_BOT_TOKEN (or use --emulate)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    bot = start(args.token, args.api_url)
-    print("Listening ... (Ctrl-C to stop)")
+    store = None
+    if keeps_state and args.store:
+        from telegrambot.storage import SQLiteStore
+
+        store = SQLiteStore(args.store)
+        start = functools.partial(_closing, start, store)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        if args.emulate:
+            # a fresh emulator numbers updates from the start again; Telegram never does:
+            # with a store (which recognises a number it has seen), number them afresh
+            first = int(time.time() * 1000) if store is not None else None
+            return run_scripted(start, scenario, first_update_id=first)
+        if not args.token:
+            parser.error("give the bot token as an argument or in TELEGRAM_BOT_TOKEN "
+                         "(or use --emulate)")
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        bot = start(args.token, args.api_url)
+        print("Listening ... (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            bot.stop()
+        return 0
     finally:
-        bot.stop()
-    return 0
+        if store is not None:
+            store.close()
 
 
 def in_event_loop(serve: Callable[..., Any]) -> Callable[[str, str], Any]:

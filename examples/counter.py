@@ -1,8 +1,12 @@
-"""Per-chat counter: a ChatHandler per chat, closed after a quiet spell.
+"""Per-chat counter: a ChatHandler per chat, its count in ``self.state``.
 
-Each chat gets its own ``MessageCounter`` on its own thread, so the count is a plain
-attribute. After ``IDLE`` seconds without a message the handler closes (``on_close`` says
-goodbye); the next message starts a fresh one, counting from 1 again.
+Each chat gets its own ``MessageCounter`` on its own thread. The count lives in
+``self.state``, the dict a delegate keeps under its seed (the chat id): after ``IDLE``
+seconds without a message the handler closes, and the next message starts a fresh handler
+that finds the count where the last one left it. With ``--store bot.db`` the state is kept
+in that SQLite file, so the count also survives a restart of the bot (run it twice)::
+
+    python examples/counter.py --emulate --store /tmp/counter.db
 """
 
 import sys
@@ -18,39 +22,42 @@ IDLE = 2.0  # seconds; a real bot would wait longer
 
 
 class MessageCounter(ChatHandler):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count = 0
-
     def on_chat_message(self, msg):
-        self.count += 1
-        self.sender.sendMessage("Message %d of this conversation" % self.count)
+        self.state["count"] = self.state.get("count", 0) + 1
+        self.sender.sendMessage("Message %d of this conversation" % self.state["count"])
 
     def on_close(self, ex):
         if isinstance(ex, IdleTerminate):
-            self.sender.sendMessage("Quiet for %g s: I forget the count." % ex.seconds)
+            self.sender.sendMessage("Quiet for %g s: I close; the count stays." % ex.seconds)
 
 
-def start(token, api_url):
+def start(token, api_url, store=None):
     bot = DelegatorBot(token, [
         pave_event_space()(per_chat_id(), create_open, MessageCounter, timeout=IDLE),
-    ], api_url=api_url)
+    ], api_url=api_url, store=store)
     bot.message_loop()
     return bot
 
 
+def count(reply):
+    """The number in "Message N of this conversation"."""
+    return int(reply["text"].split()[1])
+
+
 def scenario(talk):
     alice, bob = talk.user("Alice"), talk.user("Bob")
-    for number, text in enumerate(("one", "two", "three"), 1):
+    talk.say(alice, "one")
+    first = count(talk.expect(alice, "Message "))  # 1, unless a stored count goes on
+    for number, text in enumerate(("two", "three"), first + 1):
         talk.say(alice, text)
         talk.expect(alice, "Message %d " % number)
     talk.say(bob, "hi")
-    talk.expect(bob, "Message 1 ")  # Bob's chat has a counter of its own
+    talk.expect(bob, "Message ")  # Bob's chat has a count of its own
     talk.note("both wait")
-    talk.expect(alice, "I forget the count.")
-    talk.expect(bob, "I forget the count.")
+    talk.expect(alice, "the count stays.")
+    talk.expect(bob, "the count stays.")
     talk.say(alice, "again")
-    talk.expect(alice, "Message 1 ")
+    talk.expect(alice, "Message %d " % (first + 3))  # a new handler, the same state
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""Guess the number: a game per chat, its state kept in a ChatHandler.
+"""Guess the number: a game per chat, kept in ``self.state``.
 
 The first message of a chat starts a game (``open``); each later message is a guess
-(``on_chat_message``); after ``IDLE`` quiet seconds the game ends and the number is
-revealed (``on__idle``). The secret and the count of tries are plain attributes: the
-handler lives as long as the game, on its own thread.
+(``on_chat_message``). The secret, the tries and the games won are in ``self.state``, the
+dict the chat's handler keeps under the chat id: after ``IDLE`` quiet seconds the handler
+closes (``on__idle``), and the next message finds the game where it was. With
+``--store bot.db`` the state is kept in that SQLite file, so the game and the score also
+survive a restart of the bot (run it twice)::
+
+    python examples/guess.py --emulate --store /tmp/guess.db
 """
 
 import random
@@ -20,13 +24,13 @@ IDLE = 2.0  # seconds
 
 
 class Player(ChatHandler):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.secret = random.randint(1, 100)
-        self.tries = 0
-
     def open(self, initial_msg, seed):
-        self.sender.sendMessage("I am thinking of a number from 1 to 100. Guess!")
+        if "secret" in self.state:
+            return False  # a game in progress: the first message is a guess
+        self.state["secret"] = random.randint(1, 100)
+        self.state["tries"] = 0
+        self.sender.sendMessage("I am thinking of a number from 1 to 100. Guess! "
+                                "(games won so far: %d)" % self.state.get("won", 0))
         return True  # the first message only starts the game: no on_chat_message for it
 
     def on_chat_message(self, msg):
@@ -38,35 +42,36 @@ class Player(ChatHandler):
         if guess is None:
             self.sender.sendMessage("A whole number, please.")
             return
-        self.tries += 1
-        if guess < self.secret:
+        state = self.state
+        state["tries"] += 1
+        if guess < state["secret"]:
             self.sender.sendMessage("Larger than %d." % guess)
-        elif guess > self.secret:
+        elif guess > state["secret"]:
             self.sender.sendMessage("Smaller than %d." % guess)
         else:
-            self.sender.sendMessage("%d is right! %d tries." % (guess, self.tries))
+            state["won"] = state.get("won", 0) + 1
+            self.sender.sendMessage("%d is right! %d tries. Games won: %d."
+                                    % (guess, state.pop("tries"), state["won"]))
+            del state["secret"]
             self.close()  # the next message starts a new game
 
     def on__idle(self, event):
-        self.sender.sendMessage("Game over, it was %d." % self.secret)
+        self.sender.sendMessage("Quiet for a while: the game waits (%d tries so far)."
+                                % self.state["tries"])
         self.close()
 
 
-def start(token, api_url):
+def start(token, api_url, store=None):
     bot = DelegatorBot(token, [
         pave_event_space()(per_chat_id(), create_open, Player, timeout=IDLE),
-    ], api_url=api_url)
+    ], api_url=api_url, store=store)
     bot.message_loop()
     return bot
 
 
-def scenario(talk):
-    alice = talk.user("Alice")
-    talk.say(alice, "let's play")
-    talk.expect(alice, "Guess!")
-    talk.say(alice, "fifty")
-    talk.expect(alice, "A whole number")
-    low, high = 1, 100  # Alice halves the range: seven guesses at most
+def play(talk, alice):
+    """Halve the range until the guess is right: seven guesses at most."""
+    low, high = 1, 100
     while True:
         guess = (low + high) // 2
         talk.say(alice, str(guess))
@@ -77,12 +82,26 @@ def scenario(talk):
             high = guess - 1
         else:
             assert "is right" in hint, hint
-            break
+            return
         assert low <= high, "the hints contradict each other"
+
+
+def scenario(talk):
+    alice = talk.user("Alice")
+    talk.say(alice, "let's play")
+    reply = talk.expect(alice)["text"]
+    if "Guess!" in reply:  # a new game
+        talk.say(alice, "fifty")
+        talk.expect(alice, "A whole number")
+    else:  # a game kept in the store from an earlier run goes on: that was a guess
+        assert reply.startswith("A whole number"), reply
+    play(talk, alice)
     talk.say(alice, "again!")
     talk.expect(alice, "Guess!")
-    talk.note("Alice gives up and goes quiet")
-    talk.expect(alice, "Game over, it was")
+    talk.note("Alice goes quiet")
+    talk.expect(alice, "the game waits (0 tries so far)")
+    talk.say(alice, "fifty")  # a new handler, the same game: this is a guess
+    talk.expect(alice, "A whole number")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
     from ._delegator import DelegatorBot
     from ._speaker import SpeakerBot
     from .bot import Bot
+    from .core.callbackdata import InvalidCallbackData
     from .core.flavor import (
         all_content_types,
         chat_flavors,
@@ -36,6 +37,7 @@ _EXPORTS = {
     "Bot": "telegrambot.bot",
     "DelegatorBot": "telegrambot._delegator",
     "SpeakerBot": "telegrambot._speaker",
+    "InvalidCallbackData": "telegrambot.core.callbackdata",
     "flavor_router": "telegrambot.core.routing",
     "chat_flavors": "telegrambot.core.flavor",
     "inline_flavors": "telegrambot.core.flavor",
@@ -56,6 +58,7 @@ _EXPORTS = {
 __all__ = [
     "Bot",
     "DelegatorBot",
+    "InvalidCallbackData",
     "SpeakerBot",
     "TelegramBotException",
     "TelegramError",
@@ -79,8 +82,8 @@ __all__ = [
 # submodules given as attributes on first use, as ``import telepot`` gave them:
 # ``import telegrambot`` then ``telegrambot.helper.ChatHandler``
 _SUBMODULES = frozenset({
-    "aio", "api", "asgi", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception", "helper",
-    "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing",
+    "aio", "api", "asgi", "bot", "callbackdata", "chatmember", "conversation", "core", "deeplink", "delegate",
+    "demo", "exception", "helper", "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler", "storage", "testing",
     "text", "transport", "webapp", "webhook",
 })
 

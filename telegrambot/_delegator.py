@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._speaker import SpeakerBot
 from ._threads import start_thread
@@ -77,17 +77,41 @@ class _Delegates(DelegateTable):
 
     def _launch(self, delegate: Delegate, msg: Any) -> None:
         runner = delegate.pattern.delegator((self._bot, msg, delegate.seed))
+        durable: Any = self._bot._durable
+        held = None
+        if durable is not None and durable.added(msg):
+            held = msg  # one more part: the delegate started with it finishes it
         if isinstance(runner, threading.Thread) and not runner.is_alive():
             # a thread object of the caller's: retired when its run() returns, like ours
             delegate.runner = runner
-            runner.run = functools.partial(self._run, delegate, runner.run, msg)  # type: ignore[method-assign]
+            runner.run = functools.partial(self._run, delegate, runner.run, msg, held)  # type: ignore[method-assign]
         elif _startable(runner):  # something else with start(): checked now and then
             delegate.runner, delegate.own = runner, False
         else:
             delegate.runner = threading.Thread(
-                target=self._run, args=(delegate, _target(runner), msg),
+                target=self._run, args=(delegate, _target(runner), msg, held),
                 name=f"telegrambot-delegate-{delegate.seed}", daemon=True)
-        start_thread(delegate.runner, self._stack_size)
+        try:
+            start_thread(delegate.runner, self._stack_size)
+        finally:
+            if held is not None and not delegate.own:
+                durable.finish(held)  # a runner of the caller's: nothing tells when it is done
+
+    def retire(self, delegate: Delegate) -> Any:
+        hub = self.hub
+        if not isinstance(hub, _DurableHub):
+            return super().retire(delegate)
+        # what was queued for it goes to its successor (one more part each) before the
+        # parts it had are finished, so no update is done while still on its way
+        hub.deferring += 1
+        try:
+            leftovers = super().retire(delegate)
+        finally:
+            hub.deferring -= 1
+            deferred, hub.deferred = hub.deferred, []
+            for msg in deferred:
+                hub.durable.finish(msg)
+        return leftovers
 
     def _start(self, pattern: Any, seed: Any, hashable: bool, msg: Any) -> Delegate:
         delegate = super()._start(pattern, seed, hashable, msg)
@@ -104,17 +128,54 @@ class _Delegates(DelegateTable):
         report(log, self._bot.on_error, exc, msg,
                "delegation pattern failed on a message; skipped for this pattern")
 
-    def _run(self, delegate: Delegate, target: Callable[[], Any], msg: Any) -> None:
+    def _run(self, delegate: Delegate, target: Callable[[], Any], msg: Any,
+             held: Any = None) -> None:
         current = self.current
         current.delegate = delegate
+        current.held = held  # create_open's loop takes it, and finishes it once handled
         try:
             target()
         except Exception as e:  # on_error gets the message that started the delegate
             report(log, self._bot.on_error, e, msg, "delegate for seed %r failed", delegate.seed)
         finally:
             current.delegate = None
+            held, current.held = current.held, None
+            if held is not None:
+                self._bot._durable.finish(held)  # type: ignore[union-attr]
             with self._bot._lock:
                 self.retire(delegate)
+
+
+class _DurableHub(ListenerHub):
+    """The listener hub of a DelegatorBot with a store: each tracked message put in a
+    listener's queue is one more part of it (see :mod:`telegrambot.core.durable`)."""
+
+    def __init__(self, lock: Any, durable: Any) -> None:
+        super().__init__(lock)
+        self.durable = durable
+        self.deferring = 0  # > 0 while a delegate is retired: leftovers finished after
+        self.deferred: List[Any] = []
+
+    def put(self, listener: Listener, msg: Any) -> None:
+        if type(msg) is dict:
+            self.durable.added(msg)
+        super().put(listener, msg)
+
+    def _get(self, listener: Listener, timeout: Optional[float]) -> Any:
+        msg = super()._get(listener, timeout)
+        if type(msg) is dict and not getattr(listener, "managed", False):
+            self.durable.finish(msg)  # a delegate of its own kind: done once taken
+        return msg
+
+    def close(self, listener: Listener) -> List[Any]:
+        with self.lock:
+            leftovers = super().close(listener)
+            if self.deferring:
+                self.deferred.extend(leftovers)
+            else:
+                for msg in leftovers:
+                    self.durable.finish(msg)
+        return leftovers
 
 
 class DelegatorBot(SpeakerBot):
@@ -166,7 +227,11 @@ class DelegatorBot(SpeakerBot):
         #: The error hook of its delegates and loops (see the ``on_error`` parameter).
         self.on_error: Optional[ErrorHook] = on_error
         self._lock = threading.RLock()
-        self._hub = ListenerHub(self._lock)
+        self._hub = (ListenerHub(self._lock) if self._durable is None
+                     else _DurableHub(self._lock, self._durable))
+        #: seed key -> ``state`` of the delegates, kept in the process when there is no store
+        self._delegate_states: Optional[Dict[str, Dict[str, Any]]] = (
+            {} if self._durable is None else None)
         self._delegates = _Delegates(self, delegation_patterns, self._hub, thread_stack_size,
                                      widen_futex_hash)
         #: The callback query origins its delegates captured, kept for their successors
@@ -190,6 +255,62 @@ class DelegatorBot(SpeakerBot):
         """How many delegates are alive."""
         with self._lock:
             return self._delegates.count()
+
+    # -- events of your own ---------------------------------------------------------------
+
+    def deliver_event(self, seed: Any, flavor: str, data: Optional[Dict[str, Any]] = None,
+                      *, pattern: Optional[int] = None) -> Any:
+        """Hand an event of your own to the delegate for ``seed`` (a chat id, a user id:
+        the seed of a delegation pattern made with
+        :func:`~telegrambot.delegate.pave_event_space`), starting that delegate if none
+        is alive. The way to bring something that is not a Telegram update (a payment
+        provider's callback, a form posted to your web server) to the right chat's or
+        user's delegate.
+
+        The event is ``{flavor: {'source': ..., **data}}`` (``flavor`` starts with ``_``),
+        as the delegate's own scheduler makes them: its default router calls
+        ``on_<flavor>`` (``on__payload`` for ``'_payload'``). It goes through the bot's
+        scheduler (a loop must be running), so the loop's handler takes it in turn with
+        the updates, never at the same time, and the delegate gets it on its own thread
+        in the order given; returns the scheduler's event. Callable from any thread. With
+        the bot's store, an event with JSON data is stored before this returns, and
+        delivered after a restart if the process ended first.
+
+        ``pattern`` is the index in ``delegation_patterns`` of the pattern whose delegate
+        gets it; by default the one pattern made with ``pave_event_space``. Each new seed
+        starts a delegate: check a seed that comes from outside (a known user, say) before
+        passing it, or anyone who can reach your endpoint can start threads.
+        """
+        from .core.seeding import event_space_of
+        from .helper.events import StandardEventScheduler
+
+        patterns = self._delegates.patterns
+        if pattern is None:
+            spaced = [p for p in patterns if event_space_of(p.seeder) is not None]
+            if len(spaced) != 1:
+                raise ValueError(
+                    "deliver_event: %s delegation pattern is made with pave_event_space(); "
+                    "say which with pattern=<its index in delegation_patterns>"
+                    % ("no" if not spaced else "more than one"))
+            space = event_space_of(spaced[0].seeder)
+        else:
+            if not isinstance(pattern, int) or not 0 <= pattern < len(patterns):
+                raise ValueError("deliver_event: pattern must be an index in "
+                                 "delegation_patterns (0 to %d), not %r"
+                                 % (len(patterns) - 1, pattern))
+            space = event_space_of(patterns[pattern].seeder)
+            if space is None:
+                raise ValueError("deliver_event: delegation pattern %d is not made with "
+                                 "pave_event_space(), so its delegates do not take events"
+                                 % pattern)
+        if seed is None:
+            raise ValueError("deliver_event: a seed of None is no delegate's")
+        if data is not None and not isinstance(data, dict):
+            raise TypeError("deliver_event: data must be a dict, not %s" % type(data).__name__)
+        event = StandardEventScheduler(self.scheduler, space, seed).make_event_data(flavor, data or {})
+        # event_later(0), not event_now: with a store, an event with JSON data is stored
+        # before this returns (an endpoint that answers after it loses nothing to a crash)
+        return self.scheduler.event_later(0, event)
 
     # -- handling ------------------------------------------------------------------------
 

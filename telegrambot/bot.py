@@ -21,7 +21,9 @@ from .transport import _OPTIONS, TimeoutLike, Urllib3Transport, call, download
 __all__ = ["Bot", "RENAMED_METHODS", "RENAMED_PARAMS"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .callbackdata import CallbackDataCache
     from .ratelimit import RateLimiter
+    from .storage import Store
 
 class Bot(BotBase, Methods):
     """A Telegram bot: every Bot API method is a method of this class.
@@ -50,6 +52,13 @@ class Bot(BotBase, Methods):
         limits, or a :class:`~telegrambot.ratelimit.RateLimiter` with limits of its own.
         Calls then wait instead of failing with 429, and safe ones are retried after
         network errors. Off by default.
+    :param arbitrary_callback_data: let an inline button's ``callback_data`` be any
+        object (:mod:`telegrambot.callbackdata`): True keeps the data of the last 1024
+        keyboards sent, an int that many (in the bot's ``store`` too, if it has one, so
+        buttons work after a restart), or give a
+        :class:`~telegrambot.callbackdata.CallbackDataCache` of your own. Incoming
+        callback queries then carry the object again, or an
+        :class:`~telegrambot.core.callbackdata.InvalidCallbackData`. Off by default.
     :param transport: what moves the bot's requests: an object with the methods of
         :class:`telegrambot.transport.Transport`. Default: a
         :class:`~telegrambot.transport.Urllib3Transport` made with ``transport_options``.
@@ -61,11 +70,45 @@ class Bot(BotBase, Methods):
         password)``), ``pool_size`` (connections kept alive for concurrent calls, 16) and
         ``pool_options`` (more keyword arguments for urllib3's ``PoolManager``, such as
         ``ca_certs``). A TypeError with ``transport``: give them to that transport.
+    :param store: a :class:`telegrambot.storage.Store` (``SQLiteStore("bot.db")``) to keep
+        what must survive a restart: updates are written to it before they are accepted
+        (the durable inbox) and marked done once handled, those accepted and not handled
+        are handed over first when a loop starts, events with JSON data are kept there,
+        and a :class:`~telegrambot.DelegatorBot`'s delegates keep ``self.state`` there.
+        See :doc:`/persistence`. None (the default): nothing is stored.
     """
 
     _default_transport = Urllib3Transport
     _TRANSPORT_OPTIONS = _OPTIONS
     _TRANSPORT_PROTOCOL = "telegrambot.transport.Transport"
+
+    def __init__(self, token: str, *args: Any, store: Optional["Store"] = None,
+                 arbitrary_callback_data: Union[bool, int, "CallbackDataCache"] = False,
+                 **kwargs: Any) -> None:
+        super().__init__(token, *args, **kwargs)
+        self._store = _store(store)
+        self._durable: Any = None  # a telegrambot._durable.Durable with a store
+        if self._store is not None:
+            from ._durable import Durable
+
+            self._durable = Durable(self._store)
+        self._callback_data: Optional[CallbackDataCache] = None
+        if arbitrary_callback_data is not False:
+            from .callbackdata import make_cache
+
+            # with a store, the keyboards are kept there too (a cache given keeps its own)
+            self._callback_data = make_cache(arbitrary_callback_data, self._store, self.id)
+
+    @property
+    def callback_data(self) -> Optional["CallbackDataCache"]:
+        """The cache of ``arbitrary_callback_data``
+        (:class:`~telegrambot.callbackdata.CallbackDataCache`), or None when it is off."""
+        return self._callback_data
+
+    @property
+    def store(self) -> Optional["Store"]:
+        """The bot's :class:`~telegrambot.storage.Store`, or None."""
+        return self._store
 
     def _default_limiter(self) -> "RateLimiter":
         from .ratelimit import RateLimiter
@@ -95,8 +138,30 @@ class Bot(BotBase, Methods):
         request_timeout: TimeoutLike,
         progress: Optional[Progress] = None,
     ) -> Any:
+        if self._callback_data is not None:
+            return self._call_with_callback_data(method, params, api_kwargs, request_timeout,
+                                                 progress)
         return self._send(method, params,
                           self._endpoint.call(method, params, api_kwargs, progress), request_timeout)
+
+    def _call_with_callback_data(
+        self,
+        method: str,
+        params: Dict[str, Any],
+        api_kwargs: Optional[Dict[str, Any]],
+        request_timeout: TimeoutLike,
+        progress: Optional[Progress] = None,
+    ) -> Any:
+        """:meth:`_call` with arbitrary callback data: the call's keyboards kept and sent
+        as ids, the objects put back into its result."""
+        cache = self._callback_data
+        assert cache is not None
+        self._endpoint.check(method, params)  # a wrong call keeps nothing
+        cache.encode(method, params)
+        result = self._send(method, params,
+                            self._endpoint.call(method, params, api_kwargs, progress),
+                            request_timeout)
+        return cache.decode_result(method, result)
 
     def request(
         self,
@@ -196,7 +261,9 @@ class Bot(BotBase, Methods):
     def _new_scheduler(self) -> Any:
         from .scheduler import Scheduler
 
-        return Scheduler()
+        scheduler = Scheduler(store=self._store)
+        scheduler._tracker = self._durable  # fired stored events: done when handled
+        return scheduler
 
     def message_loop(
         self,
@@ -250,6 +317,17 @@ class Bot(BotBase, Methods):
         from .loop import bot_stop
 
         bot_stop(self, timeout)
+
+
+def _store(value: Any) -> Any:
+    if value is None:
+        return None
+    from .storage import Store
+
+    if not isinstance(value, Store):
+        raise TypeError("store must be a store of telegrambot.storage (such as "
+                        "SQLiteStore('bot.db') or MemoryStore()), not %r" % (value,))
+    return value
 
 
 def _copy(src: Any, write: Callable[[bytes], Any]) -> None:

@@ -22,6 +22,7 @@ import threading
 from typing import Any, Callable, List, Sequence, Tuple, Union
 
 from . import exception
+from ._durable import delegate_state
 from .core.bounded import LimitedDict
 from .core.errorhook import report
 from .core.routing import Router
@@ -120,6 +121,21 @@ def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
             bot, msg, seed = seed_tuple
             reason: BaseException
             try:
+                keeper = delegate_state(bot, obj, seed)
+            except Exception as e:
+                report(log, getattr(bot, "on_error", None), e, msg,
+                       "delegate %s for seed %r: its state could not be loaded",
+                       type(obj).__name__, seed)
+                try:
+                    obj.on_close(e)
+                except Exception as close_error:
+                    report(log, getattr(bot, "on_error", None), close_error, msg,
+                           "on_close of delegate %s for seed %r failed", type(obj).__name__, seed)
+                return
+            if keeper is not None or getattr(bot, "_durable", None) is not None:
+                _durable_loop(bot, obj, msg, seed, keeper)
+                return
+            try:
                 if not obj.open(msg, seed):
                     obj.on_message(msg)
                 while True:
@@ -140,6 +156,66 @@ def create_open(cls: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[
         return wait_loop
 
     return delegator
+
+
+def _durable_loop(bot: Any, obj: Any, msg: Any, seed: Any, keeper: Any) -> None:
+    """create_open's loop for a bot with a store: after each message, the state is saved
+    in one commit with the update's marks (see :class:`telegrambot._durable.Durable`); a
+    message this state applied before a crash is not handled again."""
+    durable = bot._durable
+    current = getattr(getattr(bot, "_delegates", None), "current", None)
+    if current is not None and getattr(current, "held", None) is msg:
+        current.held = None  # the first message: finished here, once handled
+    listener = obj.listener
+    listener.managed = True  # its messages are finished here, once handled
+    def done(m: Any, save: bool = True) -> None:
+        durable.save(keeper, m, save)  # with the events it scheduled meanwhile
+
+    if keeper is None:
+        def skip(m: Any) -> bool:
+            return False
+    else:
+        def skip(m: Any) -> bool:
+            return durable.skips(keeper, m)
+
+    on_error = getattr(bot, "on_error", None)
+    working: Any = msg
+    last = msg  # the message (or event) handled last, for on_error
+    reason: BaseException
+    hold = durable.hold  # events scheduled while handling wait for its commit
+    try:
+        if skip(msg):
+            done(msg, False)
+        else:
+            hold()
+            if not obj.open(msg, seed):
+                obj.on_message(msg)
+            done(msg)
+        while True:
+            working = None
+            working = last = listener.wait()
+            if skip(working):
+                done(working, False)
+                continue
+            hold()
+            obj.on_message(working)
+            done(working)
+    except (exception.IdleTerminate, exception.StopListening) as e:
+        if working is not None:
+            done(working)  # it closed itself while handling it (self.close()): handled
+        reason = e
+    except Exception as e:
+        if working is not None:
+            done(working, False)  # handled, with an error: its state change is not saved
+        report(log, on_error, e, last, "delegate %s for seed %r failed", type(obj).__name__, seed)
+        reason = e
+    if keeper is not None:
+        keeper.flush()  # its successor for the seed loads what it saved
+    try:
+        obj.on_close(reason)
+    except Exception as e:  # the delegate ends anyway
+        report(log, on_error, e, last, "on_close of delegate %s for seed %r failed",
+               type(obj).__name__, seed)
 
 
 #: Default number of callback query origins :func:`intercept_callback_query_origin` maps.

@@ -193,13 +193,16 @@ def _library_threads() -> List[threading.Thread]:
 
 
 def run_scripted(start: Callable[..., Any], script: Callable[[Conversation], Any],
-                 out: Optional[TextIO] = None, timeout: float = 5.0) -> int:
+                 out: Optional[TextIO] = None, timeout: float = 5.0,
+                 first_update_id: Optional[int] = None) -> int:
     """Run a bot against a fresh emulator with a scripted user; return an exit status.
 
     ``start(token, api_url)`` builds the bot, starts it receiving and returns something
     with a ``stop()`` method (the bot). ``script(conversation)`` plays the users and checks
     the bot's replies. Returns 0 when the script ran through, the bot logged no error and
     every library thread ended; 1 otherwise (the reason is printed to stderr).
+    ``first_update_id`` numbers the emulator's updates from there (a bot with a store
+    that ran before has seen the low numbers).
     """
     from .testing import Emulator
 
@@ -211,6 +214,8 @@ def run_scripted(start: Callable[..., Any], script: Callable[[Conversation], Any
     began = time.monotonic()
     try:
         with Emulator() as emu:
+            if first_update_id is not None:
+                emu.renumber_updates(first_update_id)
             running = start(emu.token, emu.api_url)
             try:
                 script(Conversation(emu, out, timeout))

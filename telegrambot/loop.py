@@ -64,6 +64,7 @@ from .core.ordering import Reorderer, id_ranges, verdict_note
 from .core.polling import BACKOFF_MAX as BACKOFF_MAX  # the backoff's bounds, named here before
 from .core.polling import BACKOFF_START as BACKOFF_START
 from .core.polling import PollState, fatal_note
+from .core.records import Changes, StorageError
 from .core.shutdown import exit_note
 from .exception import BadHTTPResponse, TelegramError
 
@@ -160,6 +161,15 @@ class _Loop:
         self._lock = threading.Lock()  # one handler call at a time
         self._routes = Routes(bot, handle)
         self._pick = self._routes.pick
+        self._durable = getattr(bot, "_durable", None)
+        if self._durable is not None:  # with a store: track each update until it is done
+            self._dispatch = self._dispatch_durable  # type: ignore[method-assign]
+        cache = getattr(bot, "_callback_data", None)
+        if cache is not None:
+            # arbitrary callback data: each update gets its objects back here, just before
+            # the handler (after a durable inbox kept it as it came); an instance attribute,
+            # so a bot without the feature pays nothing
+            self._dispatch = _decoding(cache.decode_update, self._dispatch)  # type: ignore[method-assign,assignment]
 
     # -- handling
 
@@ -174,6 +184,49 @@ class _Loop:
                 fn(msg)
         except Exception as e:
             report(log, self.on_error, e, update, "handler failed on update %s", _update_id(update))
+
+    def _dispatch_durable(self, update: Dict[str, Any], skip: Any = (),
+                          replaying: bool = False) -> None:
+        """:meth:`_dispatch` for a bot with a store: the update's object is tracked
+        until every part it went to finished, the last marking it done (see
+        :mod:`telegrambot.core.durable`); ``skip``: the state keys that applied it before
+        a restart. Never raises."""
+        durable: Any = self._durable
+        update_id = update.get("update_id")
+        msg: Any = None
+        try:
+            picked = self._pick(update)
+            if picked is None:  # no object (logged): nothing to wait for
+                if type(update_id) is int:
+                    durable.store.submit(Changes(done=[update_id]))
+                return
+            fn, msg = picked
+            if not durable.begin(msg, update_id, skip, replaying):
+                return  # handed over on start already
+        except Exception as e:
+            report(log, self.on_error, e, update, "handler failed on update %s", _update_id(update))
+            return
+        try:
+            with self._lock:
+                fn(msg)
+        except Exception as e:
+            report(log, self.on_error, e, update, "handler failed on update %s", _update_id(update))
+        finally:
+            try:
+                durable.finish(msg)
+            except Exception:
+                log.exception("update %s: its done mark could not be submitted", update_id)
+
+    def _replay(self) -> None:
+        """With a store: hand over first what was accepted and not handled before the
+        process (re)started."""
+        durable = self._durable
+        if durable is not None:
+            try:
+                durable.replay(self._dispatch)
+            except Exception:
+                log.exception("the updates accepted before the restart could not be read "
+                              "from the store; they stay there for the next start")
 
     def _dispatch_event(self, event: Any) -> None:
         """The scheduler's callback: events go through the same handler."""
@@ -299,6 +352,14 @@ class _Loop:
         return not self._ended.is_set()
 
 
+def _decoding(decode: Callable[[Any], Any], dispatch: Callable[..., None]) -> Callable[..., None]:
+    def dispatch_decoded(update: Any, *args: Any, **kwargs: Any) -> None:
+        # decode never raises, nor changes the update it is given (a store keeps that one)
+        dispatch(decode(update), *args, **kwargs)
+
+    return dispatch_decoded
+
+
 class MessageLoop(Polling, _Loop):
     """Polls getUpdates and hands every update to ``handle`` (default ``bot.handle``).
 
@@ -378,6 +439,7 @@ class MessageLoop(Polling, _Loop):
         if offset is None:
             offset = self.bot._receiving.offset
         poll = self._state = PollState(offset)
+        self._replay()
         while not stopping.is_set():
             delay = None
             self._polling = True
@@ -411,13 +473,26 @@ class MessageLoop(Polling, _Loop):
     def _handle_batch(self, updates: List[Dict[str, Any]]) -> None:
         stopping = self._stopping
         poll = self._state
+        fresh = None
+        if self._durable is not None:
+            # the durable inbox: in the store before the offset moves past the batch
+            try:
+                flags = self._durable.store.accept(updates)
+            except StorageError as e:
+                log.error("the updates polled could not be written to the store (%s); "
+                          "they are asked for again", e)
+                stopping.wait(1.0)
+                return
+            if not all(flags):
+                fresh = {id(u) for u, new in zip(updates, flags) if new}
         for update in updates:
             update_id, note = poll.arrived(update)
             if note is not None:
                 note.log(log)
             if update_id is None:
                 continue
-            self._dispatch(update)
+            if fresh is None or id(update) in fresh:
+                self._dispatch(update)
             poll.handed_over(update_id)
             if stopping.is_set():
                 return
@@ -500,6 +575,7 @@ class Webhook(_Loop):
                 pass  # the loop sees the stop flag with its next update
 
     def _serve(self) -> None:
+        self._replay()
         get = self.source.get
         dispatch = self._dispatch
         stopping = self._stopping.is_set
@@ -565,7 +641,12 @@ class Webhook(_Loop):
             lost = [u for u in pending + self._take_queued() + self._flush()
                     if id(u) not in self._reported]
             self._note_reported(lost)
-        if lost:
+        if lost and self._durable is not None:
+            log.warning(
+                "stopping: %d accepted updates were not handed over within the stop's "
+                "timeout; they stay in the store and are handed over at the next start: "
+                "update_ids %s", len(lost), id_ranges(_update_id(update) for update in lost))
+        elif lost:
             log.error(
                 "stopping: %d accepted updates were not handed over within the stop's "
                 "timeout and are lost: update_ids %s",
@@ -586,9 +667,12 @@ class Webhook(_Loop):
             log.warning("%s did not end within %.1f s (a handler is still running)",
                         thread.name, timeout)
             return
-        log.error(
+        log.log(
+            logging.WARNING if self._durable is not None else logging.ERROR,
             "stopping: %s did not end within %.1f s (a handler is still running); "
-            "%d accepted updates were not handed over and are lost: update_ids %s",
+            "%d accepted updates were not handed over and "
+            + ("stay in the store for the next start" if self._durable is not None
+               else "are lost") + ": update_ids %s",
             thread.name,
             timeout,
             len(lost),
@@ -622,6 +706,7 @@ class OrderedWebhook(Webhook):
         return self._start({"maxhold": maxhold})
 
     def _serve(self, maxhold: float = 3) -> None:  # type: ignore[override]
+        self._replay()
         reorderer = self._reorderer = Reorderer(maxhold, renumber_idle=RENUMBER_IDLE)
         get = self.source.get
         dispatch = self._dispatch

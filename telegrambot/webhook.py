@@ -152,9 +152,22 @@ class WebhookReceiver(ReceiverBase):
     new one: receivers that follow one another (not at the same time) share it, so a
     redelivery is not handed on twice across a restart (:func:`run_webhook` shares the
     bot's).
+
+    ``store`` (a :class:`telegrambot.storage.Store`; :func:`run_webhook` passes the
+    bot's) makes the inbox durable: each update is written to the store before it is
+    answered 200 (requests arriving together share a transaction), and an update the store
+    already holds is answered 200 and not handed on again. If the store does not finish
+    within ``put_timeout`` the answer is 503 (Telegram delivers it again).
     """
 
     _feeder = staticmethod(_feeder)
+
+    def __init__(self, sink: Any, *, store: Any = None, **options: Any) -> None:
+        super().__init__(sink, **options)
+        self._store = store
+        self._put_timeout = options.get("put_timeout", 5.0)
+        # stored, but not handed to the sink (it was full): a redelivery hands them on
+        self._unfed: Dict[int, None] = {}
 
     def wait_idle(self, timeout: Optional[float] = None) -> bool:
         """Wait until no request is in flight; False if ``timeout`` ran out first."""
@@ -230,11 +243,55 @@ class WebhookReceiver(ReceiverBase):
         answer = self._begin(update_id)
         if answer is not None:
             return answer
+        store = self._store
+        if store is not None:
+            try:
+                stored = self._store_update(update_id, update)
+            except BaseException as exc:
+                return self._finish(update_id, exc)
+            if stored is not None:
+                with self._cond:
+                    self._seen.done(update_id, not isinstance(stored, Rejection))
+                return stored
         try:
             self._feed(update)
+        except queue.Full as exc:
+            if store is not None:
+                with self._cond:
+                    self._unfed[update_id] = None
+                    if len(self._unfed) > self.seen_size:
+                        del self._unfed[next(iter(self._unfed))]
+            return self._finish(update_id, exc)
         except BaseException as exc:
             return self._finish(update_id, exc)
+        if store is not None:
+            with self._cond:
+                self._unfed.pop(update_id, None)
         return self._finish(update_id, None)
+
+    def _store_update(self, update_id: int, update: Update
+                      ) -> Union[None, Tuple[int, str], Rejection]:
+        """Write the update to the durable inbox; None if it is to be handed on now, else
+        the answer (200 for one the store had already, 503 or 500 when the store failed)."""
+        try:
+            new = self._store.accept([update], timeout=self._put_timeout)[0]
+        except TimeoutError:
+            with self._cond:
+                self._unfed[update_id] = None  # may land later: then hand it on when redelivered
+            return Rejection(503, f"the store did not write update {update_id} in time",
+                             "503 store busy")
+        except Exception as exc:
+            logger.exception("webhook: 500: update %d could not be written to the store", update_id)
+            return Rejection(500, f"the store failed on update {update_id}: {type(exc).__name__}",
+                             "500 store failed")
+        if new:
+            return None
+        with self._cond:
+            unfed = update_id in self._unfed
+        if unfed:
+            return None
+        logger.info("webhook: update %d is in the store already, not handed on twice", update_id)
+        return 200, "already accepted"
 
     # -- WSGI --------------------------------------------------------------------------
 
@@ -344,6 +401,7 @@ class WebhookServer:
         connection_limit: int = 256,
         log_interval: float = 60.0,
         seen: Optional[DedupTable] = None,
+        store: Any = None,
     ) -> None:
         if connection_limit < 1:
             raise ValueError("connection_limit must be at least 1")
@@ -356,6 +414,7 @@ class WebhookServer:
             put_timeout=put_timeout,
             log_interval=log_interval,
             seen=seen,
+            store=store,
         )
         self.host = host
         self._port = port
@@ -598,6 +657,7 @@ def run_webhook(
         max_body=max_body,
         put_timeout=put_timeout,
         seen=_seen_table(bot),
+        store=getattr(bot, "store", None),
     ).start()
     loop = None
     try:

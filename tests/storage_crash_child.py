@@ -54,6 +54,7 @@ class Worker:
         self.store = store
         self.parts = PartCounter()
         self.parts_lock = threading.Lock()
+        self.kv_lock = threading.Lock()
         self.key_locks = {key: threading.Lock() for n in range(15) for key in keys_of(n)}
 
     def dispatch(self, update_id, skip=frozenset()):
@@ -100,8 +101,9 @@ class Worker:
                 self.store.cancel_events(["e%d" % old])
                 say("C", old)
             if n % 2 == 0:
-                self.store.kv_set("kv", str(n), {"n": n}, maxsize=KV_SIZE)
-                say("K", n)
+                with self.kv_lock:  # so the K lines come in the order of the values' commits
+                    self.store.kv_set("kv", str(n), {"n": n}, maxsize=KV_SIZE)
+                    say("K", n)
             n += THREADS
 
 

@@ -16,8 +16,9 @@ from telegrambot.exception import WaitTooLong
 from telegrambot.helper import Listener, Microphone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SUBMODULES = ("aio", "api", "asgi", "bot", "chatmember", "core", "deeplink", "delegate", "demo", "exception",
-              "helper", "loop", "namedtuple", "passport", "ratelimit", "routing", "scheduler",
+SUBMODULES = ("aio", "api", "asgi", "bot", "callbackdata", "chatmember", "conversation", "core",
+              "deeplink", "delegate", "demo", "exception", "helper", "loop", "namedtuple",
+              "passport", "ratelimit", "routing", "scheduler",
               "storage", "testing", "text", "transport", "webapp", "webhook")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "ptb.md"
 SECTIONS = ["Application", "Handlers and filters", "ConversationHandler", "JobQueue",
             "Persistence", "Defaults", "Arbitrary callback data", "Rate limiter"]
-PLANNED = {"ConversationHandler", "Persistence", "Arbitrary callback data"}
+PLANNED = set()
 
 
 def sections():

@@ -21,8 +21,9 @@ TIMEOUT = 60  # seconds per process, generous for a busy machine
 # example file -> lines its transcript must contain (bot replies, so a silent bot fails)
 EXPECTED = {
     "routing.py": ["= 6.5", "Unknown command.", "You are at 51.50, -0.12.", "I saw that edit."],
-    "counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I forget the count."],
-    "guess.py": ["is right!", "Game over, it was"],
+    "counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I close; the count stays.",
+                   "Alice: Message 4 of this conversation"],
+    "guess.py": ["is right!", "Games won: 1.", "the game waits (0 tries so far)"],
     "listener.py": ["Alice likes green. Noted!", "No answer? Never mind."],
     "inline_per_user.py": ["You sent 2 inline queries and chose q2."],
     "quiz.py": ["Score: 2 of 3.", "Too slow! Score: 0 of 3."],
@@ -116,3 +117,30 @@ def test_example_without_token_explains(tmp_path):
                           capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in proc.stderr
+
+
+# example -> (lines of the first run, lines of the second run on the same store file)
+RESTARTED = {
+    "counter.py": (["Alice: Message 1 of", "Bob: Message 1 of", "Alice: Message 4 of"],
+                   ["Alice: Message 5 of", "Bob: Message 2 of", "Alice: Message 8 of"]),
+    "guess.py": (["(games won so far: 0)", "Games won: 1.", "the game waits (0 tries so far)"],
+                 # the game left waiting goes on: "let's play" is taken for a guess
+                 ["Alice: let's play\n   bot > Alice: A whole number, please.",
+                  "Games won: 2.", "(games won so far: 2)"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESTARTED))
+def test_state_survives_a_restart_with_store(tmp_path, name):
+    """Run twice with ``--store`` on the same file: the second run goes on from the first."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    argv = [sys.executable, str(EXAMPLES / name), "--emulate", "--store", str(tmp_path / "bot.db")]
+    for expected in RESTARTED[name]:
+        proc = subprocess.run(argv, cwd=str(ROOT), env=env, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+        assert proc.returncode == 0, "%s exited %s\nstdout:\n%s\nstderr:\n%s" % (
+            name, proc.returncode, proc.stdout, proc.stderr)
+        for line in expected:
+            assert line in proc.stdout, "%s: %r missing:\n%s" % (name, line, proc.stdout)

@@ -64,6 +64,45 @@ COUNTERPARTS = {
         "(edits its message) This button was clicked 3 times.",
         "bot > Bob: (edits its message) This button was clicked 1 times.",
         "The following user IDs have used this bot: 1000000001, 1000000002, 1000000003"]),
+    "arbitrary_callback_data.py": ("arbitrarycallbackdatabot.py", [
+        "bot > Alice: Use /start to test this bot.",
+        "(edits its message) So far you've selected [3]. Choose the next item:",
+        "(edits its message) So far you've selected [3, 5]. Choose the next item:",
+        "(edits its message) So far you've selected [1]. Choose the next item:",
+        "bot > Alice: All clear!",
+        "(edits its message) Sorry, I could not process this button click"]),
+    "conversation.py": ("conversationbot.py", [
+        "bot > Alice: Send /start to talk to me.", "Are you a boy or a girl?",
+        "That is not what I asked (we are at: gender)", "Gorgeous! (18 bytes.)",
+        "You seem a bit paranoid!", "Thank you! I hope we can talk again some day.",
+        "I bet you look great!", "Maybe I can visit you sometime!",
+        "Bye! I hope we can talk again some day."]),
+    "conversation2.py": ("conversationbot2.py", [
+        "Your age? Yes, I would love to hear about that!", "Until next time!",
+        "Favourite colour - Blue", "Most impressive skill - Juggling"]),
+    "nested_conversation.py": ("nestedconversationbot.py", [
+        "(edits its message) Please choose, whom to add.",
+        "Yourself:", "You: Name: Alice, Age: -", "Mother: Name: -, Age: 64",
+        "No information yet.", "bot > Alice: Okay, bye.",
+        "(answers) This menu is closed: send /start."]),
+    "persistent_conversation.py": ("persistentconversationbot.py", [
+        "I will hold a more complex conversation with you.",
+        "Your age? I already know the following about that: 32",
+        "This is what you already told me:", "Until next time!",
+        "You already told me your age."]),
+    "error_handler.py": ("errorhandlerbot.py", [
+        "bot > Alice: Use /bad_command to cause an error.",
+        "bot > Developer: An exception was raised while handling an update",
+        '"text": "/bad_command"',
+        "AttributeError: 'Bot' object has no attribute 'wrong_method_name'"]),
+    "custom_webhook.py": ("customwebhookbot.py", [
+        "To post a custom update, call http://127.0.0.1:",
+        "server: 200 The bot is still running fine :)",
+        "server: 200 Thank you for the submission! It's being forwarded.",
+        "bot > Admin: Alice has sent a new payload.",
+        "server: 404 No such user: they must send /start to the bot first.",
+        "server: 400 The user_id must be a number.",
+        "• pie"]),
 }
 # counterparts run by tests/test_examples.py (issue 19's first part)
 ELSEWHERE = {"deeplink.py": "deeplinking.py", "chatmember.py": "chatmemberbot.py",

@@ -48,7 +48,7 @@ def test_flask_example_without_flask_skips(tmp_path):
     assert "Flask is not installed" in done.stdout
 
 
-@pytest.mark.parametrize("name", ["webhook_builtin.py", "webhook_flask.py"])
+@pytest.mark.parametrize("name", ["webhook_builtin.py", "webhook_flask.py", "custom_webhook.py"])
 def test_examples_ask_for_a_token_and_url(name):
     if "flask" in name:
         pytest.importorskip("flask")

@@ -26,6 +26,8 @@ them imports threading, queue, socket, logging or a runtime module
   commit checked and encoded, repeat arithmetic, counting an update's parts;
 - :mod:`telegrambot.core.groupcommit`: which submitted writes go into the next
   transaction;
+- :mod:`telegrambot.core.durable`: a bot with a store: the parts of an update or event
+  still in work, what is handed over after a restart, restored events' due times;
 - :mod:`telegrambot.core.routing`: routers, key functions, the default router's flavor
   table;
 - :mod:`telegrambot.core.seeding`: seeders and the pair producers that compose them;
@@ -39,16 +41,23 @@ them imports threading, queue, socket, logging or a runtime module
 - :mod:`telegrambot.core.deadlines`: the idle deadlines of many delegates, for one sweeper;
 - :mod:`telegrambot.core.notes`: lines to log, returned as data;
 - :mod:`telegrambot.core.lograte`: one log line per cause per interval;
-- :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries.
+- :mod:`telegrambot.core.bounded`: a dict and a set that keep their newest entries;
+- :mod:`telegrambot.core.callbackdata`: arbitrary callback data, sent as ids and put back
+  into what comes in;
+- :mod:`telegrambot.core.conversation`: which step of a conversation a message is for,
+  and where a step leads.
 """
 
 __all__ = [
     "answer",
     "bounded",
+    "callbackdata",
     "capture",
+    "conversation",
     "deadlines",
     "defaults",
     "delegation",
+    "durable",
     "events",
     "flavor",
     "groupcommit",

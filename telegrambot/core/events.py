@@ -14,6 +14,7 @@ many thousands of events pending.
 
 import heapq
 import itertools
+import math
 from typing import Any, List, Optional, Tuple
 
 from ..exception import EventNotFound
@@ -36,12 +37,16 @@ class Event:
     :func:`time.time` gave them when it was scheduled) and ``data``. Returned by the
     ``event_*`` methods; pass it to :meth:`telegrambot.scheduler.Scheduler.cancel`."""
 
-    __slots__ = ("timestamp", "data", "pending")
+    __slots__ = ("timestamp", "data", "pending", "every", "key")
 
-    def __init__(self, timestamp: float, data: Any) -> None:
+    def __init__(self, timestamp: float, data: Any, every: Optional[float] = None) -> None:
         self.timestamp = timestamp
         self.data = data
         self.pending = True
+        #: Seconds between repeats (:meth:`EventHeap.every`), or None.
+        self.every = every
+        #: The id of its record in a store, if it is kept in one.
+        self.key: Optional[str] = None
 
     def __repr__(self) -> str:
         state = "pending" if self.pending else "done"
@@ -85,11 +90,29 @@ class EventHeap:
         """An event due at once (after the events already due)."""
         return self.push(mono, wall, data)
 
-    def push(self, deadline: float, timestamp: float, data: Any) -> Event:
+    def every(self, interval: float, data: Any, wall: float, mono: float,
+              first: Optional[float] = None) -> Event:
+        """An event due every ``interval`` seconds, first ``first`` seconds from now
+        (default: ``interval``); it stays pending until cancelled. Repeats missed (a busy
+        handler) are skipped, not fired in a burst."""
+        check_seconds("interval", interval)
+        if not interval > 0 or interval == float("inf"):
+            raise ValueError(f"interval must be a finite number of seconds above 0, not {interval!r}")
+        delay = interval if first is None else first
+        check_seconds("first", delay)
+        return self.push(mono + delay, wall + delay, data, interval)
+
+    def push(self, deadline: float, timestamp: float, data: Any,
+             every: Optional[float] = None) -> Event:
         """An event due at ``deadline`` (monotonic), with ``timestamp`` (wall clock)."""
-        event = Event(timestamp, data)
+        event = Event(timestamp, data, every)
         heapq.heappush(self._entries, (deadline, next(self._seq), event))
         return event
+
+    def place(self, deadline: float, event: Event) -> None:
+        """Put an event made elsewhere (held back until now) in the heap, due at
+        ``deadline`` (monotonic)."""
+        heapq.heappush(self._entries, (deadline, next(self._seq), event))
 
     def first(self, event: Event) -> bool:
         """Is ``event`` the first to fire (so a waiting runtime must wake to wait less)?"""
@@ -132,6 +155,12 @@ class EventHeap:
             delay = when - mono
             if delay > 0:
                 return None, delay
+            every = event.every
+            if every is not None:  # fires, and stays pending for its next time
+                steps = max(1, math.floor((mono - when) / every) + 1)
+                event.timestamp += steps * every
+                heapq.heapreplace(entries, (when + steps * every, next(self._seq), event))
+                return event, None
             heapq.heappop(entries)
             event.pending = False
             return event, None

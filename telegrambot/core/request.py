@@ -181,14 +181,19 @@ class Endpoint:
         anything is sent, on a required parameter that is None or a file that cannot be read.
         ``progress`` is set on the body if it uploads something.
         """
-        for name in METHODS[method].required:
-            if params.get(name) is None:
-                raise TypeError(_NOT_NONE_ERROR % (method, name))
+        self.check(method, params)
         if self.defaults is not None:
             self.defaults.apply(method, params)
         if api_kwargs:
             params.update(api_kwargs)
         return self.request(method, params, progress)
+
+    @staticmethod
+    def check(method: str, params: Dict[str, Any]) -> None:
+        """Raise TypeError if a required parameter of ``method`` is None in ``params``."""
+        for name in METHODS[method].required:
+            if params.get(name) is None:
+                raise TypeError(_NOT_NONE_ERROR % (method, name))
 
     def request(self, method: str, params: Dict[str, Any],
                 progress: Optional[Progress] = None) -> Request:

@@ -39,6 +39,7 @@ __all__ = [
     "chain",
     "pair",
     "pave_event_space",
+    "event_space_of",
     "include_callback_query_chat_id",
     "seeders_list",
 ]
@@ -245,10 +246,34 @@ def pave_event_space(fn: Callable[..., Any] = pair) -> Callable[..., Any]:
 
     @seeders_list
     def producer(seeders: List[Seeder], delegator_factory: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return fn(seeders + [per_event_source_id(event_space)],
+        made = fn(seeders + [per_event_source_id(event_space)],
                   delegator_factory, *args, event_space=event_space, **kwargs)
+        return _with_event_space(made, event_space)
 
     return producer
+
+
+def _with_event_space(made: Any, event_space: Any) -> Any:
+    """The pair ``made``, its seeder marked with the event space its delegates listen in
+    (:func:`event_space_of`), so events can be made for a seed of that pattern."""
+    if isinstance(made, tuple) and len(made) == 2 and callable(made[0]):
+        seeder = made[0]
+        if getattr(seeder, "event_space", None) is None:
+            try:
+                seeder.event_space = event_space
+            except (AttributeError, TypeError):  # a seeder that takes no attributes
+                def seeder(msg: Any, _inner: Seeder = made[0]) -> Any:
+                    return _inner(msg)
+
+                seeder.event_space = event_space  # type: ignore[attr-defined]
+                return (seeder, made[1])
+    return made
+
+
+def event_space_of(seeder: Any) -> Any:
+    """The event space of a delegation pattern made by :func:`pave_event_space` (its
+    seeder's), or None."""
+    return getattr(seeder, "event_space", None)
 
 
 def include_callback_query_chat_id(fn: Callable[..., Any] = pair, types: Union[str, Sequence[str]] = "all") -> Callable[..., Any]:

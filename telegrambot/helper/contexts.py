@@ -5,7 +5,7 @@ the chat or message; and what the standard delegates capture from their seed
 runtimes: ``bot.create_listener()`` gives the runtime's listener."""
 
 import functools
-from typing import TYPE_CHECKING, Any, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from ..core.capture import chat_patterns, invoice_patterns, origin_pattern, user_patterns
 from ..core.flavor import chat_flavors, inline_flavors
@@ -22,12 +22,27 @@ __all__ = [
 
 
 class ListenerContext:
-    """A delegate's bot, id and listener (created from ``bot.create_listener()``)."""
+    """A delegate's bot, id and listener (created from ``bot.create_listener()``), and
+    its ``state``.
+
+    ``state`` is a plain dict kept under the delegate's seed (see :doc:`/persistence`):
+    given to the delegate as it starts (before ``open()``), it holds what the delegate
+    for the same seed left there, in this process or, with a store on the bot, before a
+    restart. With a store, it is saved after each update the delegate handled, in one
+    commit with that update's done mark. Its values must be JSON. ``state_scope`` names
+    the kind of seed in the key (``chat:42``); delegates of two classes that see the same
+    seeds share a state unless one sets a ``state_scope`` of its own; None: no state kept.
+    """
+
+    #: The first part of the key of this kind of delegate's state (``scope:seed``).
+    state_scope: Optional[str] = "delegate"
 
     def __init__(self, bot: Any, context_id: Any, *args: Any, **kwargs: Any) -> None:
         self._bot = bot
         self._id = context_id
         self._listener = bot.create_listener()
+        #: The delegate's state (replaced by the stored one as the delegate starts).
+        self.state: Dict[str, Any] = {}
         super().__init__(*args, **kwargs)
 
     @property
@@ -47,6 +62,8 @@ class ListenerContext:
 class ChatContext(ListenerContext):
     """A context for one chat: ``chat_id``, ``sender`` and ``administrator``."""
 
+    state_scope: Optional[str] = "chat"
+
     @property
     def chat_id(self) -> Any:
         return self._id
@@ -65,6 +82,8 @@ class ChatContext(ListenerContext):
 class UserContext(ListenerContext):
     """A context for one user: ``user_id`` and a ``sender`` to their private chat."""
 
+    state_scope: Optional[str] = "user"
+
     @property
     def user_id(self) -> Any:
         return self._id
@@ -77,6 +96,8 @@ class UserContext(ListenerContext):
 
 class CallbackQueryOriginContext(ListenerContext):
     """A context for the message callback queries come from: ``origin`` and an ``editor``."""
+
+    state_scope: Optional[str] = "origin"
 
     @property
     def origin(self) -> Any:
@@ -91,6 +112,8 @@ class CallbackQueryOriginContext(ListenerContext):
 
 class InvoiceContext(ListenerContext):
     """A context for one invoice, identified by its ``payload``."""
+
+    state_scope: Optional[str] = "invoice"
 
     @property
     def payload(self) -> Any:

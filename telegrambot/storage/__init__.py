@@ -12,8 +12,8 @@ Engines:
 - :class:`SQLiteStore`: one SQLite file, for one process; group commit.
 
 Another engine implements :class:`Store` and passes the conformance tests
-(``tests/test_storage.py``). Bots do not use a store yet: ``Bot(token, store=...)`` comes
-with the rest of the work on durable conversations.
+(``tests/test_storage.py``). A bot uses one with ``Bot(token, store=SQLiteStore("bot.db"))``:
+see :doc:`/persistence`.
 """
 
 from ..core.records import (
