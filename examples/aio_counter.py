@@ -1,10 +1,12 @@
 """Per-chat counter on asyncio: the twin of counter.py with ``telegrambot.aio``.
 
 Each chat gets its own ``MessageCounter``, running as a task of the event loop (not a
-thread), so the count is a plain attribute and thousands of chats cost little. After
-``IDLE`` seconds without a message the handler closes (the bot's one idle sweeper task
-sees to it; ``on_close`` says goodbye); the next message starts a fresh one, counting from
-1 again. The same scripted user as counter.py checks it. Needs the ``aio`` extra.
+thread), so thousands of chats cost little. After ``IDLE`` seconds without a message the
+handler closes (the bot's one idle sweeper task sees to it; ``on_close`` says goodbye);
+the next message starts a fresh handler that finds the count where the last one left it.
+The asyncio runtime has no ``self.state`` (nor ``store=``) yet, so the counts live in a
+dict of the process here. The same scripted user as counter.py checks it. Needs the
+``aio`` extra.
 """
 
 import sys
@@ -16,19 +18,17 @@ from telegrambot.aio.delegate import DelegatorBot, create_open, pave_event_space
 from telegrambot.aio.helper import ChatHandler
 from telegrambot.exception import IdleTerminate
 
+COUNTS = {}  # chat id -> messages counted
+
 
 class MessageCounter(ChatHandler):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count = 0
-
     async def on_chat_message(self, msg):
-        self.count += 1
-        await self.sender.sendMessage("Message %d of this conversation" % self.count)
+        COUNTS[self.chat_id] = count = COUNTS.get(self.chat_id, 0) + 1
+        await self.sender.sendMessage("Message %d of this conversation" % count)
 
     async def on_close(self, ex):
         if isinstance(ex, IdleTerminate):
-            await self.sender.sendMessage("Quiet for %g s: I forget the count." % ex.seconds)
+            await self.sender.sendMessage("Quiet for %g s: I close; the count stays." % ex.seconds)
 
 
 async def serve(token, api_url, stopped):

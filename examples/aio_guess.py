@@ -1,9 +1,11 @@
 """Guess the number on asyncio: the twin of guess.py with ``telegrambot.aio``.
 
-A game per chat, its state kept in a ``ChatHandler`` that runs as a task: the first
-message starts a game (``open``), each later one is a guess (``on_chat_message``), and
-after ``IDLE`` quiet seconds the game ends and the number is revealed (``on__idle``). The
-same scripted user as guess.py plays it. Needs the ``aio`` extra.
+A game per chat, played by a ``ChatHandler`` that runs as a task: the first message starts
+a game (``open``), each later one is a guess (``on_chat_message``); after ``IDLE`` quiet
+seconds the handler closes (``on__idle``) and the next message finds the game where it
+was. The asyncio runtime has no ``self.state`` (nor ``store=``) yet, so the games live in
+a dict of the process here. The same scripted user as guess.py plays it. Needs the
+``aio`` extra.
 """
 
 import random
@@ -16,15 +18,22 @@ import telegrambot
 from telegrambot.aio.delegate import DelegatorBot, create_open, pave_event_space, per_chat_id
 from telegrambot.aio.helper import ChatHandler
 
+GAMES = {}  # chat id -> {"secret": ..., "tries": ..., "won": ...}
+
 
 class Player(ChatHandler):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.secret = random.randint(1, 100)
-        self.tries = 0
+    @property
+    def game(self):
+        return GAMES.setdefault(self.chat_id, {})
 
     async def open(self, initial_msg, seed):
-        await self.sender.sendMessage("I am thinking of a number from 1 to 100. Guess!")
+        game = self.game
+        if "secret" in game:
+            return False  # a game in progress: the first message is a guess
+        game["secret"] = random.randint(1, 100)
+        game["tries"] = 0
+        await self.sender.sendMessage("I am thinking of a number from 1 to 100. Guess! "
+                                      "(games won so far: %d)" % game.get("won", 0))
         return True  # the first message only starts the game: no on_chat_message for it
 
     async def on_chat_message(self, msg):
@@ -36,17 +45,22 @@ class Player(ChatHandler):
         if guess is None:
             await self.sender.sendMessage("A whole number, please.")
             return
-        self.tries += 1
-        if guess < self.secret:
+        game = self.game
+        game["tries"] += 1
+        if guess < game["secret"]:
             await self.sender.sendMessage("Larger than %d." % guess)
-        elif guess > self.secret:
+        elif guess > game["secret"]:
             await self.sender.sendMessage("Smaller than %d." % guess)
         else:
-            await self.sender.sendMessage("%d is right! %d tries." % (guess, self.tries))
+            game["won"] = game.get("won", 0) + 1
+            await self.sender.sendMessage("%d is right! %d tries. Games won: %d."
+                                          % (guess, game.pop("tries"), game["won"]))
+            del game["secret"]
             self.close()  # the next message starts a new game
 
     async def on__idle(self, event):
-        await self.sender.sendMessage("Game over, it was %d." % self.secret)
+        await self.sender.sendMessage("Quiet for a while: the game waits (%d tries so far)."
+                                      % self.game["tries"])
         self.close()
 
 

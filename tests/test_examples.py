@@ -49,10 +49,10 @@ EXPECTED = {
                     "Your address could not be read; please share it again."],
     "aio_echo.py": ["bot > Alice: Hi Alice!", "bot > Alice: Help!", "bot > Alice: Hello, bot!",
                     "bot > Alice: That was a photo, in a private chat."],
-    "aio_counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I forget the count."],
-    "aio_guess.py": ["is right!", "Game over, it was"],
+    "aio_counter.py": ["Message 3 of this conversation", "Quiet for 2 s: I close; the count stays.", "Message 4 of this conversation"],
+    "aio_guess.py": ["is right!", "the game waits (0 tries so far)"],
     "aio_inline_per_user.py": ["You sent 2 inline queries and chose q2."],
-    "aio_webhook.py": ["Message 3 of this conversation", "Quiet for 2 s: I forget the count."],
+    "aio_webhook.py": ["Message 3 of this conversation", "Quiet for 2 s: I close; the count stays.", "Message 4 of this conversation"],
     "files.py": ["notes.txt: 15000 bytes, sha256", "[document: report.csv] 1 files so far"],
 }
 DEMO = ("demo", [sys.executable, "-m", "telegrambot", "demo"],
