@@ -542,6 +542,7 @@ class Session:
             self.hidden(marker.before, block)
         done = threading.Event()
         problem: List[BaseException] = []
+        threads_before = set(threading.enumerate())
         polls = len([r for r in self.emulator.requests if r.method in ("getUpdates", "setWebhook")])
 
         def drive() -> None:
@@ -577,6 +578,12 @@ class Session:
             raise Failure(str(error) if isinstance(error, Failure)
                           else self.explain(error, "the dialogue of the block", block.line))
         self.stop_bots()
+        # a bot the block made without a name (``MyBot(TOKEN).message_loop(...)``) stops on
+        # Ctrl-C; under load its threads may still be ending: let them, so that they take
+        # no update meant for the next block's bot
+        for thread in set(threading.enumerate()) - threads_before:
+            if thread.name.startswith(("telegrambot-poll", "telegrambot-loop", "telegrambot-queue")):
+                thread.join(FOREVER_STOP)
 
     def run_sh(self, block: Block) -> None:
         env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
